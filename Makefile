@@ -1,0 +1,39 @@
+# Two commands do everything: `make paper` and `make test`. Both create .venv from the
+# pinned lock file the first time (and again whenever the lock changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+READY := $(VENV)/.ready
+CORES ?= 2
+export PATH := $(BIN):$(PATH)
+
+.PHONY: paper test lint lock dag clean
+
+paper: $(READY)
+	snakemake --cores $(CORES) --rerun-incomplete
+
+test: $(READY)
+	pytest
+
+lint: $(READY)
+	ruff check .
+	ruff format --check .
+	snakefmt --check Snakefile rules
+	snakemake --lint
+
+$(READY): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "reviewflow needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# Re-pin every dependency after editing requirements.in (needs uv: pip install uv).
+lock:
+	uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes -o requirements.lock
+
+dag: $(READY)
+	snakemake --rulegraph | dot -Tsvg > docs/rulegraph.svg
+
+clean:
+	rm -rf data/processed/* manuscript/_output .snakemake

@@ -1,0 +1,5 @@
+import sys
+
+from reviewflow.cli import main
+
+sys.exit(main())

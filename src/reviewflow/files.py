@@ -1,0 +1,99 @@
+"""Deterministic, atomic file output shared by every stage.
+
+Outputs are written to a temporary file beside the target and renamed into place, so an
+interrupted run never leaves a partial file that Snakemake could mistake for a result.
+Tables are written with sorted rows (by the caller), "\n" line ends and UTF-8; JSON with
+sorted keys. No timestamps go into data files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from reviewflow.errors import ReviewflowError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``path``, on error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_bytes(data: bytes, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as UTF-8 CSV with "\n" line ends and no index."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def read_csv(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """Read a CSV as strings, keeping empty cells as "" (never NaN) so nothing is coerced."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", **kwargs)
+    except FileNotFoundError:
+        raise ReviewflowError("file not found", path=path) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ReviewflowError(f"not a readable CSV table: {exc}", path=path) from None
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", path)
+
+
+def write_yaml(obj: Any, path: str | Path) -> None:
+    write_text(yaml.safe_dump(obj, sort_keys=True, allow_unicode=True, width=100), path)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Load YAML safely; syntax errors name the file and line."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ReviewflowError("file not found", path=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ReviewflowError(f"invalid YAML: {problem}", path=path, line=line) from None
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Stop spreadsheet programs from running a cell as a formula (CSV injection).
+
+    A leading apostrophe is the convention Excel, LibreOffice and Google Sheets honour.
+    Only for sheets meant for people; data tables keep the text verbatim.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
