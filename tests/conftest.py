@@ -24,3 +24,56 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (third-party test data lives there only in CI)")
     return SHARED
+
+
+# --- Whole-workflow runs on the tiny fixture review ---------------------------------------
+# The workflow's own files are copied into a temporary directory and the fixture review's
+# `data/raw` and `config` laid over them, exactly as a lab forking the project would do.
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+FIXTURE_REVIEW = REPO / "tests" / "fixtures" / "review"
+WORKFLOW_FILES = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs"]
+_IGNORE = shutil.ignore_patterns("_output", ".quarto", "__pycache__", "*.pyc")
+
+
+def copy_workflow(dest: Path, review: Path = FIXTURE_REVIEW) -> Path:
+    """Lay out a runnable project in ``dest``: the workflow files plus ``review``'s data."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_IGNORE, dirs_exist_ok=True)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    for part in ("data", "config"):
+        if (review / part).is_dir():
+            shutil.copytree(review / part, dest / part, dirs_exist_ok=True)
+    return dest
+
+
+def run_snakemake(
+    workdir: Path, *args: str, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``workdir`` with the test interpreter's environment."""
+    bindir = str(Path(sys.executable).parent)
+    full_env = {**__import__("os").environ, **(env or {})}
+    full_env["PATH"] = bindir + ":" + full_env.get("PATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=workdir,
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def review_project(tmp_path: Path) -> Path:
+    """A fresh copy of the workflow with the tiny fixture review, ready to run."""
+    return copy_workflow(tmp_path / "project")
