@@ -7,7 +7,7 @@ READY := $(VENV)/.ready
 CORES ?= 2
 export PATH := $(BIN):$(PATH)
 
-.PHONY: paper test lint lock dag clean
+.PHONY: paper test lint lock clean
 
 paper: $(READY)
 	snakemake --cores $(CORES) --rerun-incomplete
@@ -32,8 +32,5 @@ $(READY): requirements.lock pyproject.toml
 lock:
 	uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes -o requirements.lock
 
-dag: $(READY)
-	snakemake --rulegraph | dot -Tsvg > docs/rulegraph.svg
-
 clean:
-	rm -rf data/processed/* manuscript/_output .snakemake
+	find data/processed -mindepth 1 ! -name README.md -delete; rm -rf manuscript/_output .snakemake

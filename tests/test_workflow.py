@@ -1,0 +1,103 @@
+"""The whole workflow on the tiny fixture review, as a user would run it.
+
+Issue 2's "done when": `snakemake -n` lists every stage, a full build writes the paper, a
+second build runs nothing, and editing one screening decision re-runs only what depends on it
+and changes the number in the manuscript.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import copy_workflow, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+STAGES = [
+    "verify_manifest",
+    "import_records",
+    "deduplicate",
+    "screen_title_abstract",
+    "screen_full_text",
+    "prisma",
+    "extraction",
+    "synthesis",
+    "manuscript_results",
+    "render_manuscript",
+    "export_library",
+    "provenance",
+]
+
+
+def jobs_planned(workdir: Path, *args: str) -> set[str]:
+    """The rules a dry run would execute."""
+    out = run_snakemake(workdir, "-n", "--quiet", "rules", *args).stdout
+    return {rule for rule in STAGES if re.search(rf"^\s*{rule}\s+\d+", out, re.M)}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_workflow(tmp_path_factory.mktemp("workflow") / "project")
+    run_snakemake(project)
+    return project
+
+
+def test_dry_run_lists_every_stage(tmp_path: Path) -> None:
+    project = copy_workflow(tmp_path / "project")
+    assert jobs_planned(project) == set(STAGES)
+
+
+def test_build_writes_paper_and_processed_data(built: Path) -> None:
+    out = built / "manuscript" / "_output"
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert (out / "index.pdf").read_bytes().startswith(b"%PDF")
+    for leftover in ("??", "{{<", "@fig-", "@tbl-"):
+        assert leftover not in html
+    processed = built / "data" / "processed"
+    for name in (
+        "records/records.csv",
+        "dedup/links.csv",
+        "screening/full_text.csv",
+        "prisma/counts.json",
+        "prisma/flow.svg",
+        "notebooks/extraction.ipynb",
+        "notebooks/synthesis.ipynb",
+        "synthesis/table1.csv",
+        "library/library.ris",
+        "provenance.json",
+    ):
+        assert (processed / name).is_file(), name
+
+
+def test_second_build_runs_nothing(built: Path) -> None:
+    assert jobs_planned(built) == set()
+
+
+def test_editing_a_decision_reruns_only_downstream(built: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built, project, symlinks=True)
+    decisions = project / "data" / "raw" / "screening" / "full_text.csv"
+    # Both reviewers now give Spicker (scopus:4) a different exclusion reason.
+    text = decisions.read_text(encoding="utf-8")
+    for reviewer in ("R1", "R2"):
+        text = text.replace(
+            f"scopus:4,{reviewer},exclude,no empirical data,",
+            f"scopus:4,{reviewer},exclude,not a personalisation scheme,",
+        )
+    decisions.write_text(text, encoding="utf-8")
+    # The raw manifest guards the inputs: a user records a deliberate edit like this.
+    from reviewflow.cli import main
+
+    assert main(["manifest", "--update", "--raw-dir", str(project / "data" / "raw")]) == 0
+    planned = jobs_planned(project)
+    assert {"screen_full_text", "prisma", "render_manuscript"} <= planned
+    assert not planned & {"import_records", "deduplicate", "screen_title_abstract"}
+
+    before = (built / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
+    run_snakemake(project)
+    after = (project / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
+    assert "not a personalisation scheme" not in before
+    assert "not a personalisation scheme" in after
