@@ -33,4 +33,4 @@ lock:
 	uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	find data/processed -mindepth 1 ! -name README.md -delete; rm -rf manuscript/_output .snakemake
+	find data/processed -mindepth 1 ! -name README.md -delete; rm -rf manuscript/_output .snakemake logs
