@@ -1,0 +1,33 @@
+# Stage 1: every search export -> one canonical records table (+ the library export).
+
+
+rule import_records:
+    input:
+        log=RAW / "searches.yaml",
+        exports=search_export_files,
+        verified=PROCESSED / "manifest" / "verified.sha256",
+    output:
+        records=PROCESSED / "records" / "records.csv",
+        report=PROCESSED / "records" / "import_report.json",
+    log:
+        "logs/import_records.log",
+    conda:
+        "../envs/reviewflow.yaml"
+    shell:
+        "reviewflow import --search-log {input.log} --out {output.records}"
+        " --report {output.report} 2> {log}"
+
+
+rule export_library:
+    input:
+        studies=PROCESSED / "dedup" / "studies.csv",
+    output:
+        ris=PROCESSED / "library" / "library.ris",
+        bib=PROCESSED / "library" / "library.bib",
+    log:
+        "logs/export_library.log",
+    conda:
+        "../envs/reviewflow.yaml"
+    shell:
+        "reviewflow export --studies {input.studies} --ris {output.ris}"
+        " --bib {output.bib} 2> {log}"

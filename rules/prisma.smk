@@ -1,0 +1,32 @@
+# Stage 5: PRISMA 2020 counts (checked: every record in exactly one box) and flow diagram.
+
+
+rule prisma:
+    input:
+        records=PROCESSED / "records" / "records.csv",
+        links=PROCESSED / "dedup" / "links.csv",
+        title_abstract=PROCESSED / "screening" / "title_abstract.csv",
+        full_text=PROCESSED / "screening" / "full_text.csv",
+    output:
+        counts=PROCESSED / "prisma" / "counts.json",
+        boxes=PROCESSED / "prisma" / "record_boxes.csv",
+        svg=report(
+            PROCESSED / "prisma" / "flow.svg",
+            caption="../report/prisma.rst",
+            category="PRISMA",
+        ),
+        png=report(
+            PROCESSED / "prisma" / "flow.png",
+            caption="../report/prisma.rst",
+            category="PRISMA",
+        ),
+    log:
+        "logs/prisma.log",
+    conda:
+        "../envs/reviewflow.yaml"
+    params:
+        out_dir=lambda wildcards, output: Path(output.counts).parent,
+    shell:
+        "reviewflow prisma --records {input.records} --links {input.links}"
+        " --title-abstract {input.title_abstract} --full-text {input.full_text}"
+        " --out-dir {params.out_dir} 2> {log} || {{ cat {log} >&2; exit 1; }}"

@@ -1,0 +1,119 @@
+"""Group matched pairs into studies: union-find with a guard against contradicting chains.
+
+Plain transitive closure is unsafe: A~B and B~C merge A with C even if A and C carry
+different DOIs or years. Here two groups are joined only if no record of one contradicts a
+record of the other (same checks as ``match.contradictions``) and no human said "split".
+Edges are taken strongest first (human merges, then rules in table order, then score), so
+a weak link cannot block a strong one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from reviewflow.dedup.match import JOURNAL_SAME, RULES, markers_conflict
+from reviewflow.dedup.normalise import pages_relation
+
+log = logging.getLogger(__name__)
+
+HUMAN_MERGE = "human_merge"
+RULE_ORDER = {HUMAN_MERGE: -1, **{r.name: k for k, r in enumerate(RULES)}}
+# Groups above this size are not checked member by member (keeps cost bounded); they can
+# only arise from many strong rule matches on the same work.
+GUARD_LIMIT = 200
+
+
+class Guard:
+    """Record-level contradiction test for the clustering step (scalar twin of the vector one)."""
+
+    def __init__(self, norm: pd.DataFrame, cannot_link: set[tuple[int, int]]) -> None:
+        self.doi = norm["n_doi"].tolist()
+        self.year = norm["n_year"].tolist()
+        self.pages = list(
+            zip(norm["n_page_lo"].tolist(), norm["n_page_hi"].tolist(),
+                norm["n_page_letter"].tolist(), strict=True)
+        )  # fmt: skip
+        self.volume = norm["n_volume"].tolist()
+        self.kind = norm["n_kind"].tolist()
+        self.venue = norm["n_venue"].tolist()
+        self.journal = norm["n_journal"].tolist()
+        self.initials = norm["n_journal_initials"].tolist()
+        self.numbers = norm["n_numbers"].tolist()
+        self.contrast = norm["n_contrast"].tolist()
+        self.cannot_link = cannot_link
+
+    @staticmethod
+    def _differ(values: list, i: int, j: int) -> bool:
+        return values[i] != "" and values[j] != "" and values[i] != values[j]
+
+    def contradicts(self, i: int, j: int) -> bool:
+        if (min(i, j), max(i, j)) in self.cannot_link:
+            return True
+        if self._differ(self.doi, i, j) or pages_relation(*self.pages[i], *self.pages[j]) == 0:
+            return True
+        if self._differ(self.volume, i, j) or self.kind[i] != self.kind[j]:
+            return True
+        if self.year[i] > 0 and self.year[j] > 0 and abs(self.year[i] - self.year[j]) > 1:
+            return True
+        if markers_conflict(self.numbers[i], self.numbers[j]):
+            return True
+        if markers_conflict(self.contrast[i], self.contrast[j]):
+            return True
+        if self.venue[i] != self.venue[j]:
+            same_initials = self.initials[i] == self.initials[j] and len(self.initials[i]) >= 2
+            if not same_initials and fuzz.ratio(self.journal[i], self.journal[j]) < JOURNAL_SAME:
+                return True
+        return False
+
+
+def cluster(
+    n: int,
+    edges: pd.DataFrame,
+    guard: Guard,
+) -> tuple[np.ndarray, pd.DataFrame, int]:
+    """Join records along ``edges`` (a, b, rule, score) without joining contradictions.
+
+    Returns the study (index of the first record) of each record, the accepted edges, and
+    how many edges the guard refused.
+    """
+    order = edges.assign(_p=edges["rule"].map(RULE_ORDER)).sort_values(
+        ["_p", "score", "a", "b"], ascending=[True, False, True, True], kind="stable"
+    )
+    parent = list(range(n))
+    members: dict[int, list[int]] = {}
+    accepted = []
+    refused = 0
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    rows = zip(order["a"].tolist(), order["b"].tolist(), order["rule"].tolist(), strict=True)
+    for k, (a, b, rule) in enumerate(rows):
+        if k and k % 500_000 == 0:
+            log.info("clustering: %d of %d links", k, len(order))
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ma = members.get(ra, [ra])
+        mb = members.get(rb, [rb])
+        if rule != HUMAN_MERGE and len(ma) * len(mb) <= GUARD_LIMIT**2:
+            if any(guard.contradicts(x, y) for x in ma for y in mb):
+                refused += 1
+                continue
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        parent[rb] = ra
+        members[ra] = ma + mb
+        members.pop(rb, None)
+        accepted.append(k)
+    roots = np.fromiter((find(x) for x in range(n)), dtype=np.int64, count=n)
+    # The study is named by its first record in input order.
+    first = pd.Series(np.arange(n)).groupby(roots).transform("min").to_numpy()
+    return first, order.iloc[accepted].drop(columns="_p"), refused

@@ -1,0 +1,336 @@
+"""Normalise the fields databases garble, so that comparing two records compares the work.
+
+Every function here is pure and works on one string; `normalise(records)` applies them to a
+records table. Values are mapped through their unique set first, because exports repeat the
+same journal, year and author strings many times (and large inputs would otherwise pay for
+every repeat).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+# Letters NFKD does not decompose into ASCII.
+_FOLD = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d",
+     "Đ": "d", "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
+)  # fmt: skip
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+# LaTeX: accents ({\"o}, \'{e}), formatting commands (\textit{..}) and stray braces.
+_LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHckr]\s*\{?\\?([a-zA-Z])\}?")
+_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\s*")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Annotations databases append to titles: "[Article in Chinese]", "[abstract]", "(author's transl)".
+_TITLE_NOTE = re.compile(
+    r"\s*[\[(](?:article in [^\])]*|in [a-z]+|abstract|author'?s? transl[^\])]*|"
+    r"english abstract|letter|editorial|review|published erratum[^\])]*|"
+    r"not available|no abstract[^\])]*)[\])]\.?\s*$",
+    re.IGNORECASE,
+)
+# MEDLINE/WoS notes after the title: "[Erratum appears in ...]", "[see comments]", possibly
+# cut off without the closing bracket.
+_TRAILING_NOTE = re.compile(r"(?<=\S{3})\s*\.?\s*\[[^\[\]]+(\]\.?)?\s*$")
+_MULTIPLE_LETTERS = re.compile(r"\s*\(multiple letters\)\s*", re.IGNORECASE)
+_PP = re.compile(r"^\s*pp?\.?\s*(?=\d)")
+_PAGE_SPLIT = re.compile(r"[-\u2010-\u2015\s,;]+")
+_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+_NON_DIGIT = re.compile(r"\D")
+_NON_LETTER = re.compile(r"[^a-z]")
+_AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+")
+_PARENS = re.compile(r"\([^)]*\)")
+_EMBASE_CONFERENCE = re.compile(r"\.\s*(?=conference:|congress:|meeting:)", re.IGNORECASE)
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+
+
+def clean_text(value: str) -> str:
+    """Undo HTML entities/tags and LaTeX escapes and fold accents: "K&amp;ouml;ln" -> "Koln"."""
+    if not value:
+        return ""
+    text = value
+    if "&" in text:
+        text = html.unescape(html.unescape(text))  # some exports escape twice
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "\\" in text or "{" in text:
+        text = _LATEX_ACCENT.sub(r"\1", text)
+        text = _LATEX_CMD.sub("", text).replace("{", "").replace("}", "")
+    if text.isascii():  # the common case: nothing to fold
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def simplify(value: str) -> str:
+    """Lower-case ASCII words and digits separated by single spaces."""
+    return _NON_ALNUM.sub(" ", clean_text(value).lower()).strip()
+
+
+def title_forms(title: str) -> tuple[str, str]:
+    """(main, alternative) normalised title.
+
+    A translated title is often bracketed ("[A study of ...]") and some databases give
+    "original; English" or "original = English"; the alternative is the last part, so both
+    the bilingual and the English-only record can match on it.
+    """
+    text = clean_text(title).strip()
+    for _ in range(2):  # "[...] [Article in German]" carries two notes
+        text = _TITLE_NOTE.sub("", text)
+        if len(text) > 40 and not text.startswith("["):
+            text = _TRAILING_NOTE.sub("", text)
+    text = _MULTIPLE_LETTERS.sub(" ", text).strip()
+    if text.startswith("[") and text.rstrip(".").endswith("]"):
+        text = text.rstrip(".")[1:-1]
+    main = simplify(text)
+    alt = main
+    for sep in (" = ", "; ", " / "):
+        if sep in text:
+            alt = simplify(text.rsplit(sep, 1)[1])
+            break
+    if len(alt) < 20:  # a short tail is a subtitle fragment, not a translation
+        alt = main
+    return main, alt
+
+
+# Words whose swap makes a different study although the titles are nearly identical.
+CONTRAST_WORDS = {
+    "vivo": "in_vivo", "vitro": "in_vitro", "silico": "in_silico",
+    "men": "men", "women": "women", "male": "male", "males": "male", "female": "female",
+    "females": "female", "boys": "boys", "girls": "girls", "children": "children",
+    "adults": "adults", "adult": "adults", "child": "children", "infants": "infants",
+    "adolescents": "adolescents", "elderly": "older", "older": "older", "younger": "younger",
+    "positive": "positive", "negative": "negative", "acute": "acute", "chronic": "chronic",
+    "increase": "increase", "increased": "increase", "decrease": "decrease",
+    "decreased": "decrease", "high": "high", "low": "low", "higher": "high", "lower": "low",
+    "before": "before", "after": "after", "pre": "pre", "post": "post", "preterm": "preterm",
+    "term": "term", "benign": "benign", "malignant": "malignant", "primary": "primary",
+    "secondary": "secondary", "rats": "rats", "mice": "mice", "humans": "human",
+    "human": "human", "urban": "urban", "rural": "rural", "left": "left", "right": "right",
+    "upper": "upper", "inpatient": "inpatient", "outpatient": "outpatient",
+    "inpatients": "inpatient", "outpatients": "outpatient",
+}  # fmt: skip
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_SERIES_WORDS = {"part", "phase", "type", "stage", "grade", "class", "study", "trial"}
+
+
+def title_markers(main: str) -> tuple[str, str]:
+    """(numbers, contrast words) of a normalised title, as sorted keys.
+
+    Two records whose titles differ in a number ("part 2", "phase III", "2019 update") or in
+    a contrast word ("in vivo"/"in vitro", "men"/"women") are different studies, however
+    similar the rest of the title is.
+    """
+    tokens = main.split()
+    numbers = set()
+    contrast = set()
+    for k, tok in enumerate(tokens):
+        if tok.isdigit():
+            numbers.add(str(int(tok)))
+        elif tok in _ROMAN:
+            numbers.add(_ROMAN[tok])
+        elif tok == "i" and k and tokens[k - 1] in _SERIES_WORDS:
+            numbers.add("1")
+        elif tok in CONTRAST_WORDS:
+            contrast.add(CONTRAST_WORDS[tok])
+    return " ".join(sorted(numbers)), " ".join(sorted(contrast))
+
+
+# Publication kinds that must never merge with the article they refer to.
+_KIND_PATTERNS = [
+    ("erratum", re.compile(r"\b(errat\w*|corrigend\w*|correction\w*|addend\w*)\b"
+                           r"|\bvol \d+ pg \d+")),  # WoS: "Title (vol 142, pg 310, 2003)"
+    ("retraction", re.compile(r"\b(retract\w*|withdrawn|withdrawal notice)\b")),
+    ("comment", re.compile(r"\b(comment on|comments on|commentary on|in reply|reply to|"
+                           r"response to|author reply|authors reply|letter to the editor)\b")),
+    ("protocol", re.compile(r"\b(study protocol|protocol for|trial protocol)\b")),
+]  # fmt: skip
+
+
+_KIND_ANY = re.compile("|".join(f"(?:{pat.pattern})" for _, pat in _KIND_PATTERNS))
+
+
+def kind(main_title: str, entry_type: str) -> str:
+    """The kind of publication ("" = ordinary article), from title wording and record type."""
+    text = f"{main_title} {simplify(entry_type)}"
+    if not _KIND_ANY.search(text):
+        return ""
+    return " ".join(name for name, pat in _KIND_PATTERNS if pat.search(text))
+
+
+_CONFERENCE_TYPES = {"inproceedings", "conference", "proceedings", "conf", "cpaper", "abst"}
+_CONFERENCE_VENUE = re.compile(
+    r"\b(proceedings|conference|congress|symposium|meeting|workshop|abstracts)\b"
+)
+
+
+def venue_kind(entry_type: str, journal: str) -> str:
+    """'conference' for conference papers/abstracts, 'book' for books/chapters, else 'article'."""
+    typ = simplify(entry_type)
+    if typ.split()[:1] and (typ.split()[0] in _CONFERENCE_TYPES or "conference" in typ):
+        return "conference"
+    if _CONFERENCE_VENUE.search(simplify(journal)):
+        return "conference"
+    if typ.startswith(("book", "inbook", "incollection", "chap")):
+        return "book"
+    return "article"
+
+
+def normalise_doi(value: str) -> str:
+    """Bare lower-case DOI: "https://doi.org/10.1/ABC." -> "10.1/abc"; "" if none."""
+    match = _DOI.search(clean_text(value).strip().lower().replace("%2f", "/"))
+    if not match:
+        return ""
+    return match.group(0).rstrip(".,;)]")
+
+
+def normalise_pages(value: str) -> tuple[int, int, bool]:
+    """(first, last, lettered) page numbers; -1 when absent. "123-9" -> (123, 129, False).
+
+    Letters are dropped for the numbers ("c37-c42" = 37-42) but remembered: an e-locator
+    ("e12724", "a1754") and a printed page are different numbering systems, not a conflict.
+    A range with a part without digits ("Suppl-29", "t-8", "08-Aug": garbled exports) or
+    that starts at page 1 (the internal numbering of an e-only article) tells nothing.
+    """
+    text = _PP.sub("", clean_text(value).lower())
+    parts = [p for p in _PAGE_SPLIT.split(text) if p]
+    if not parts or not all(_DIGIT.search(p) for p in parts[:2]):
+        return -1, -1, False  # also "08-Aug": a range a spreadsheet turned into a date
+    digits = [_NON_DIGIT.sub("", p)[:12] for p in parts[:2]]
+    if digits[0] == "" or int(digits[0]) <= 1:
+        return -1, -1, False
+    first = int(digits[0])
+    lettered = not parts[0].isdigit()
+    last = digits[1] if len(digits) > 1 else ""
+    if last and len(last) < len(digits[0]):
+        last = digits[0][: len(digits[0]) - len(last)] + last
+    hi = int(last) if last else first
+    return first, max(first, hi), lettered
+
+
+def pages_relation(lo1: int, hi1: int, let1: bool, lo2: int, hi2: int, let2: bool) -> int:
+    """1 same (equal first page, or one range inside the other), 0 different, -1 unknown."""
+    if lo1 < 0 or lo2 < 0:
+        return -1
+    if lo1 == lo2 or (lo1 <= lo2 and hi2 <= hi1) or (lo2 <= lo1 and hi1 <= hi2):
+        return 1
+    return -1 if let1 != let2 else 0
+
+
+def leading_number(value: str) -> str:
+    """The leading number of a volume/issue ("20 Suppl 1" -> "20"); the text if there is none."""
+    text = simplify(value)
+    match = _DIGITS.search(text)  # "Drug Discovery. 9" (shifted fields) -> "9"
+    return str(int(match.group(0))) if match else text
+
+
+_YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+
+
+def normalise_year(value: str) -> int:
+    """Four-digit year, or -1 if absent."""
+    match = _YEAR.search(value or "")
+    return int(match.group(1)) if match else -1
+
+
+_ETAL = re.compile(r"\bet\.? ?al\.?", re.IGNORECASE)
+
+
+def author_families(authors: str) -> list[str]:
+    """Family names of "Family, Given; ..." authors, folded to bare lower-case letters.
+
+    Also accepts "Given Family" and PubMed's "Family AB" forms, so name order and initials
+    do not matter: "Zhou, Xiangdong", "Zhou, X." and "Zhou X" all give "zhou".
+    """
+    text = _ETAL.sub("", clean_text(authors))
+    out = []
+    for name in _AUTHOR_SPLIT.split(text):
+        name = name.strip(" ,.")
+        if not name:
+            continue
+        if "," in name:
+            family = name.split(",", 1)[0]
+        else:
+            words = name.split()
+            if len(words) > 1 and words[-1].replace(".", "").isupper() and len(words[-1]) <= 3:
+                family = " ".join(words[:-1])  # "Zhou X"
+            else:
+                family = words[-1]  # "Xiangdong Zhou"
+        family = _NON_LETTER.sub("", family.lower())
+        if family:
+            out.append(family)
+    return out
+
+
+_JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "der", "und", "fur"}
+
+
+def journal_forms(journal: str) -> tuple[str, str]:
+    """(normalised name, initials key) of a journal.
+
+    The initials of the significant words match an abbreviation with its full name:
+    "Curr Opin Rheumatol" and "Current Opinion in Rheumatology" both give "cor".
+    A bilingual name "X = Y" keeps its last (usually English) part.
+    """
+    text = clean_text(journal).replace("&", " and ")
+    if " = " in text:
+        text = text.rsplit(" = ", 1)[1]
+    text = _PARENS.sub(" ", text)  # "(Sao Paulo)", "(Chicago, Ill.)"
+    # Embase: "Journal of X.Conference: 23rd Congress of ..." is published in Journal of X.
+    text = _EMBASE_CONFERENCE.split(text)[0]
+    name = simplify(text)
+    initials = "".join(w[0] for w in name.split() if w not in _JOURNAL_STOP and not w.isdigit())
+    return name, initials
+
+
+def _mapped(series: pd.Series, func, n_out: int) -> list[np.ndarray]:
+    """Apply ``func`` (returning an ``n_out``-tuple) once per distinct value.
+
+    Exports repeat journals, years and author strings many times; results are computed on
+    the distinct values and spread back with integer codes.
+    """
+    codes, uniques = pd.factorize(series)
+    results = [func(v) for v in uniques]
+    columns = list(zip(*results, strict=True)) if results else [()] * n_out
+    return [np.asarray(col, dtype=object)[codes] if len(col) else np.empty(0, object)
+            for col in columns]  # fmt: skip
+
+
+def _author_forms(authors: str) -> tuple:
+    fams = author_families(authors)
+    # Family names of the first k authors: pairs compare the common length, so a list
+    # truncated to "et al." still matches the full list.
+    return (fams[0] if fams else "", len(fams), *(" ".join(fams[:k]) for k in range(1, 6)))
+
+
+def normalise(records: pd.DataFrame) -> pd.DataFrame:
+    """The normalised comparison columns (prefixed ``n_``) of a records table."""
+    out = {}
+    out["n_title"], out["n_title_alt"] = _mapped(records["title"], title_forms, 2)
+    title = pd.Series(out["n_title"], dtype=object)
+    out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 2)
+    authors = _mapped(records["authors"], _author_forms, 7)
+    out["n_first_author"] = authors[0]
+    out["n_n_authors"] = authors[1].astype(np.int32)
+    for k in range(1, 6):
+        out[f"n_authors{k}"] = authors[k + 1]
+    (year,) = _mapped(records["year"], lambda v: (normalise_year(v),), 1)
+    out["n_year"] = year.astype(np.int32)
+    (out["n_doi"],) = _mapped(records["doi"], lambda v: (normalise_doi(v),), 1)
+    lo, hi, letter = _mapped(records["pages"], normalise_pages, 3)
+    out["n_page_lo"], out["n_page_hi"] = lo.astype(np.int64), hi.astype(np.int64)
+    out["n_page_letter"] = letter.astype(bool)
+    (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
+    (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
+    out["n_journal"], out["n_journal_initials"] = _mapped(records["journal"], journal_forms, 2)
+    (out["n_kind"],) = _mapped(
+        title + "\t" + records["type"].to_numpy(), lambda v: (kind(*v.split("\t")),), 1
+    )
+    (out["n_venue"],) = _mapped(
+        records["type"] + "\t" + records["journal"], lambda v: (venue_kind(*v.split("\t")),), 1
+    )
+    return pd.DataFrame(out, index=records.index)

@@ -1,0 +1,62 @@
+"""Bytes to text the way real exports need it: BOMs, UTF-16, cp1252, any line ending."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+
+from reviewflow.errors import ReviewflowError
+
+log = logging.getLogger(__name__)
+
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 with BOM"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 with BOM"),
+]
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes in text without a UTF-16 BOM mean this is not a text export."""
+    return b"\x00" in data[:8192] and not data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    )
+
+
+def decode(data: bytes, path: str, warnings: list[str]) -> tuple[str, str]:
+    """Return (text with "\\n" line ends, encoding name for the import report).
+
+    UTF-8 is tried strictly first; only if it fails is Windows-1252 assumed (what Excel and
+    older EndNote write), with a warning because accented names may then be wrong.
+    """
+    text = None
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text, encoding = data.decode(codec), name
+            except UnicodeDecodeError as exc:
+                raise ReviewflowError(
+                    f"starts with a {name} byte-order mark but is not valid {name}: {exc.reason}",
+                    path=path,
+                ) from None
+            break
+    if text is None:
+        try:
+            text, encoding = data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            msg = (
+                f"not valid UTF-8 (first bad byte on line {line}); "
+                "read as Windows-1252: check accented characters"
+            )
+            log.warning("%s: %s", path, msg)
+            warnings.append(msg)
+            # cp1252 leaves five bytes undefined; latin-1 maps them to the same code points.
+            text = data.decode("cp1252", errors="replace")
+            if "\ufffd" in text:
+                text = data.decode("latin-1")
+            encoding = "Windows-1252"
+    text = text.lstrip("\ufeff")
+    # "\r\r\n" (a CRLF file re-saved on Windows), CRLF, then lone CR (old Mac, WoS tab-delimited).
+    text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    return text, encoding

@@ -1,0 +1,224 @@
+"""RIS (every vendor dialect) and Web of Science plain text, both parsed with rispy.
+
+rispy does the field parsing (tags, continuation lines, repeated tags); this module adds
+what a review needs on top: a structural pass that knows the line each record starts on and
+refuses a record that never ends, instead of silently merging it into the next one.
+
+Dialects handled: Scopus, Ovid (``1.`` numbering lines and link text between records),
+EBSCO, ProQuest, PsycINFO/JSTOR (``Provider:`` preamble blocks), IEEE, Zotero, EndNote
+(``Journal Article`` as TY, ``PMID  -`` style longer tags), Web of Science RIS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import rispy
+
+from reviewflow.errors import ReviewflowError
+from reviewflow.readers.canon import FieldMap, Raw
+
+# "TY  - JOUR", "ER  -", and the looser "PMID - 1" / "KW - x" some vendors write. A longer
+# tag needs a value, so a continuation line like "ERIC - the database" is not mistaken for ER.
+_RIS_TAG = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?: (.*)|$)|([A-Z][A-Z0-9]{2,3}) {1,2}- (.*)")
+
+RIS_FIELDS = FieldMap(
+    type=("TY", "M3"),
+    title=("TI", "T1", "CT", "BT"),
+    authors=("AU", "A1"),
+    year=("PY", "Y1", "DA", "Y2"),
+    journal=("JF", "T2", "JO", "JA", "J2", "J1", "BT", "T3"),
+    volume=("VL", "VO"),
+    issue=("IS", "CP", "M1"),
+    start_page=("SP",),
+    end_page=("EP",),
+    doi=("DO", "DI", "M3", "N1", "UR", "L3"),
+    issn=("SN",),
+    isbn=("BN",),
+    abstract=("AB", "N2"),
+    keywords=("KW",),
+    url=("UR", "L1", "L2", "LK"),
+    language=("LA",),
+)
+
+WOS_FIELDS = FieldMap(
+    type=("PT", "DT"),
+    title=("TI",),
+    authors=("AF", "AU"),
+    year=("PY", "PD", "EA"),
+    journal=("SO", "SE", "BS"),
+    volume=("VL",),
+    issue=("IS",),
+    pages=("PS",),
+    start_page=("BP", "AR"),
+    end_page=("EP",),
+    doi=("DI", "D2"),
+    issn=("SN", "EI"),
+    isbn=("BN",),
+    abstract=("AB",),
+    keywords=("DE", "ID"),
+    keyword_split=r";\s*",
+    author_split=None,
+    url=("UR",),
+    language=("LA",),
+)
+
+
+class _Everything(dict):
+    """A mapping every tag maps to itself in, and a list-tag set containing every tag.
+
+    So rispy keeps each tag under its own name as a list of values in file order (nothing
+    overwritten by a repeated tag, nothing renamed): exactly the verbatim ``original``.
+    """
+
+    def __missing__(self, key):
+        return key
+
+    def __contains__(self, key):
+        return True
+
+
+_ALL = _Everything()
+
+
+class _RisLines(rispy.RisParser):
+    """rispy's parser with our tag pattern (4-letter tags, one-space separators)."""
+
+    START_TAG = "TY"
+
+    def parse_line(self, line):
+        m = _RIS_TAG.match(line)
+        if m is None:
+            return None, line.strip()
+        if m.group(1):
+            return m.group(1), (m.group(2) or "").strip()
+        return m.group(3), m.group(4).strip()
+
+
+class _WosLines(rispy.WokParser):
+    """rispy's Web of Science parser keeping every tag verbatim."""
+
+    def parse_line(self, line):
+        if line[:1] == " " or line[:1] == "\t":
+            return None, line.strip()
+        return line[0:2], line[3:].strip()
+
+
+_RIS_PARSER = _RisLines(mapping=_ALL, list_tags=_ALL, delimiter_tags_mapping={}, ignore=[])
+_WOS_PARSER = _WosLines(mapping=_ALL, list_tags=_ALL, delimiter_tags_mapping={}, ignore=[])
+
+
+def _split_records(
+    lines: list[str],
+    path: str,
+    *,
+    is_start: Callable[[str], bool],
+    is_end: Callable[[str], bool],
+    is_stray_tag: Callable[[str], bool],
+    start_name: str,
+    end_name: str,
+    skip: Callable[[str], bool] = lambda line: False,
+    warnings: list[str],
+) -> list[tuple[int, int, int]]:
+    """(start line number, start index, end index exclusive) of each record.
+
+    Text between records is allowed (numbering, preambles, links) and reported as a warning;
+    a tag line outside any record, a start inside an open record or a file ending inside a
+    record is an error naming the line, because a record would otherwise be lost or merged.
+    """
+    spans = []
+    open_at = None
+    stray = []
+    for i, line in enumerate(lines):
+        if open_at is None:
+            if is_start(line):
+                open_at = i
+            elif not line.strip() or skip(line):
+                continue
+            elif is_stray_tag(line):
+                raise ReviewflowError(
+                    f"field {line[:40]!r} outside any record: expected {start_name!r} "
+                    "to start a record first",
+                    path=path,
+                    line=i + 1,
+                )
+            else:
+                stray.append(i + 1)
+        elif is_end(line):
+            spans.append((open_at + 1, open_at, i + 1))
+            open_at = None
+        elif is_start(line):
+            raise ReviewflowError(
+                f"a new record starts here but the record starting on line {open_at + 1} "
+                f"was never closed: expected {end_name!r} before this line",
+                path=path,
+                line=i + 1,
+                record=str(len(spans) + 1),
+            )
+    if open_at is not None:
+        raise ReviewflowError(
+            f"file ends inside the record starting on line {open_at + 1} "
+            f"(truncated?): expected {end_name!r}",
+            path=path,
+            line=max(i + 1 for i, ln in enumerate(lines) if ln.strip()),
+            record=str(len(spans) + 1),
+        )
+    if stray:
+        shown = ", ".join(map(str, stray[:5])) + (" ..." if len(stray) > 5 else "")
+        warnings.append(f"{len(stray)} line(s) of text between records ignored (lines {shown})")
+    return spans
+
+
+def _ris_tag(line: str) -> str | None:
+    if not line[:1].isupper():
+        return None
+    m = _RIS_TAG.match(line)
+    return (m.group(1) or m.group(3)) if m else None
+
+
+def read_ris(text: str, path: str, warnings: list[str]):
+    lines = text.split("\n")
+    spans = _split_records(
+        lines,
+        path,
+        is_start=lambda ln: ln[:2] == "TY" and _ris_tag(ln) == "TY",
+        is_end=lambda ln: ln[:2] == "ER" and _ris_tag(ln) == "ER",
+        is_stray_tag=lambda ln: _ris_tag(ln) is not None,
+        start_name="TY  - ",
+        end_name="ER  - ",
+        warnings=warnings,
+    )
+    out = []
+    parse = _RIS_PARSER.parse_lines
+    for line_no, start, end in spans:
+        (rec,) = parse(iter(lines[start:end]))
+        rec["TY"] = [rec["TY"]]
+        out.append(Raw(line_no, rec, RIS_FIELDS))
+    return out
+
+
+_WOS_TAG = re.compile(r"[A-Z][A-Z0-9](?: |$)")
+
+
+def read_wos(text: str, path: str, warnings: list[str]):
+    """Web of Science plain text: FN/VR header, PT ... ER records, EF end of file."""
+    lines = text.split("\n")
+    spans = _split_records(
+        lines,
+        path,
+        is_start=lambda ln: ln[:3] == "PT " or ln.rstrip() == "PT",
+        is_end=lambda ln: ln.rstrip() == "ER",
+        is_stray_tag=lambda ln: bool(_WOS_TAG.match(ln)),
+        skip=lambda ln: ln[:3] in ("FN ", "VR ") or ln.rstrip() == "EF",
+        start_name="PT ",
+        end_name="ER",
+        warnings=warnings,
+    )
+    out = []
+    parse = _WOS_PARSER.parse_lines
+    for line_no, start, end in spans:
+        (rec,) = parse(iter(lines[start:end]))
+        rec["PT"] = [rec["PT"]]
+        out.append(Raw(line_no, rec, WOS_FIELDS))
+    return out

@@ -1,0 +1,95 @@
+"""Stage 1 end to end on hand-made fixtures: records.csv, report, hits check, determinism."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewflow.cli import main
+from reviewflow.files import read_csv
+from reviewflow.records import COLUMNS
+
+DATA = Path(__file__).parent / "data" / "readers"
+
+LOG = """\
+searches:
+  - id: scopus
+    source: Scopus
+    kind: database
+    date: 2019-02-14
+    query: personalisation
+    file: exports/basic.ris
+    hits: {ris_hits}
+    hits_note: {note}
+  - id: pubmed
+    source: PubMed
+    kind: database
+    date: 2019-02-14
+    query: personalisation
+    file: exports/basic.nbib
+    format: medline
+    hits: 2
+"""
+
+
+def _project(tmp_path, ris_hits=2, note="null") -> Path:
+    raw = tmp_path / "data" / "raw"
+    (raw / "exports").mkdir(parents=True)
+    for name in ("basic.ris", "basic.nbib"):
+        shutil.copy(DATA / name, raw / "exports" / name)
+    (raw / "searches.yaml").write_text(LOG.format(ris_hits=ris_hits, note=note))
+    return raw / "searches.yaml"
+
+
+def _run(log: Path, out: Path) -> int:
+    return main(["import", "--search-log", str(log), "--out", str(out / "records.csv"),
+                 "--report", str(out / "import_report.json")])  # fmt: skip
+
+
+def test_import_writes_records_and_report(tmp_path):
+    log = _project(tmp_path)
+    assert _run(log, tmp_path / "a") == 0
+    df = read_csv(tmp_path / "a" / "records.csv")
+    assert list(df.columns) == COLUMNS
+    assert list(df["record_id"]) == ["scopus:1", "scopus:2", "pubmed:1", "pubmed:2"]
+    assert list(df["line"]) == ["5", "25", "1", "22"]
+    assert df.loc[2, "source_file"] == "exports/basic.nbib" and df.loc[2, "kind"] == "database"
+    assert df.loc[0, "doi"] == "10.1017/s0047279418000xyz"
+    report = json.loads((tmp_path / "a" / "import_report.json").read_text())
+    assert report["total_records"] == 4
+    s, p = report["searches"]
+    assert (s["format"], s["encoding"], s["records"], s["hits"]) == ("ris", "UTF-8", 2, 2)
+    assert p["format_given"] == "medline" and p["warnings"] == []
+    assert any("between records" in w for w in s["warnings"])
+    # Same inputs, byte-identical outputs.
+    assert _run(log, tmp_path / "b") == 0
+    for name in ("records.csv", "import_report.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_hits_mismatch_stops_with_both_numbers(tmp_path, capsys):
+    log = _project(tmp_path, ris_hits=3)
+    assert _run(log, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "exports/basic.ris" in err and "2 records parsed" in err and "reported 3 hits" in err
+    assert not (tmp_path / "out" / "records.csv").exists()
+
+
+def test_hits_note_explains_mismatch(tmp_path):
+    log = _project(tmp_path, ris_hits=3, note="one record failed to export")
+    assert _run(log, tmp_path / "out") == 0
+    report = json.loads((tmp_path / "out" / "import_report.json").read_text())
+    assert "one record failed to export" in report["searches"][0]["warnings"][-1]
+
+
+@pytest.mark.parametrize("broken", ["TY  - JOUR\nTI  - cut", "\x00\x01"])
+def test_bad_export_is_a_clean_error(tmp_path, capsys, broken):
+    log = _project(tmp_path)
+    (log.parent / "exports" / "basic.ris").write_text(broken)
+    assert _run(log, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("reviewflow: error: ") and "basic.ris" in err
+    assert "Traceback" not in err

@@ -1,0 +1,195 @@
+"""`reviewflow manifest`: data/raw/MANIFEST.sha256 guards every raw input (issue 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reviewflow import cli, manifest
+from reviewflow.errors import ReviewflowError
+
+SHA_A = hashlib.sha256(b"alpha\n").hexdigest()
+
+
+@pytest.fixture
+def only_my_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the real CLI entry point with just the stages under test registered."""
+    monkeypatch.setattr(cli, "STAGE_MODULES", ["manifest", "provenance"])
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "data" / "raw"
+    (raw / "exports").mkdir(parents=True)
+    (raw / "screening").mkdir()
+    (raw / "searches.yaml").write_text("searches: []\n", encoding="utf-8")
+    (raw / "exports" / "b.ris").write_bytes(b"alpha\n")
+    (raw / "exports" / "a file.ris").write_bytes(b"TY  - JOUR\r\nER  - \r\n")
+    (raw / "screening" / "full_text.csv").write_text("id,reviewer\n", encoding="utf-8")
+    return raw
+
+
+def test_update_writes_sorted_sha256sum_lines(raw: Path) -> None:
+    text = manifest.update(raw)
+    assert (raw / "MANIFEST.sha256").read_text(encoding="utf-8") == text
+    lines = text.splitlines()
+    assert [line.split("  ", 1)[1] for line in lines] == [
+        "exports/a file.ris",
+        "exports/b.ris",
+        "screening/full_text.csv",
+        "searches.yaml",
+    ]
+    assert f"{SHA_A}  exports/b.ris" in lines
+    assert text.endswith("\n") and "\r" not in text
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="coreutils sha256sum not found")
+def test_manifest_is_readable_by_sha256sum(raw: Path) -> None:
+    (raw / "odd\\name.txt").write_bytes(b"x")
+    manifest.update(raw)
+    proc = subprocess.run(
+        ["sha256sum", "--check", "--strict", "MANIFEST.sha256"],
+        cwd=raw,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": OK") == 5
+
+
+def test_escaped_names_round_trip() -> None:
+    hashes = {"new\nline": SHA_A, "back\\slash": SHA_A, "plain": SHA_A}
+    text = manifest.format_manifest(hashes)
+    assert f"\\{SHA_A}  new\\nline\n" in text
+    assert f"\\{SHA_A}  back\\\\slash\n" in text
+    parsed = manifest.parse_manifest(text, "M")
+    assert {k: v.sha256 for k, v in parsed.items()} == hashes
+
+
+def test_check_passes_and_returns_canonical_text(raw: Path) -> None:
+    written = manifest.update(raw)
+    assert manifest.check(raw) == written
+
+
+def test_check_names_changed_missing_and_unlisted(raw: Path) -> None:
+    manifest.update(raw)
+    (raw / "exports" / "b.ris").write_bytes(b"alpha edited\n")
+    (raw / "screening" / "full_text.csv").unlink()
+    (raw / "exports" / "new.ris").write_bytes(b"")
+    with pytest.raises(ReviewflowError) as err:
+        manifest.check(raw)
+    exc = err.value
+    assert exc.path == str(raw / "MANIFEST.sha256")
+    assert "changed: exports/b.ris (line 2)" in exc.message
+    assert "missing: screening/full_text.csv (line 3)" in exc.message
+    assert "unlisted: exports/new.ris" in exc.message
+    assert f"reviewflow manifest --update --raw-dir {raw}" in exc.message
+
+
+def test_manifest_crlf_and_uppercase_hashes_accepted(raw: Path) -> None:
+    text = manifest.update(raw)
+    lines = [f"{h.upper()}  {p}" for h, p in (line.split("  ", 1) for line in text.splitlines())]
+    (raw / "MANIFEST.sha256").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert manifest.check(raw) == text
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (f"{SHA_A}  a\nnot a hash line\n", 2, "not a sha256sum line"),
+        (f"{SHA_A}  a\n{SHA_A[:-1]}  b\n", 2, "not a sha256sum line"),
+        (f"{SHA_A}  a\n{SHA_A}  a\n", 2, "'a' is listed twice (first on line 1)"),
+        (f"{SHA_A}  ../../etc/passwd\n", 1, "must be relative to the raw data folder"),
+        (f"{SHA_A}  /etc/passwd\n", 1, "must be relative to the raw data folder"),
+    ],
+)
+def test_malformed_manifest_names_line(tmp_path: Path, content: str, line: int, message: str):
+    (tmp_path / "MANIFEST.sha256").write_text(content, encoding="utf-8")
+    with pytest.raises(ReviewflowError) as err:
+        manifest.check(tmp_path)
+    assert err.value.line == line
+    assert message in err.value.message
+
+
+def test_binary_manifest_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "MANIFEST.sha256").write_bytes(f"{SHA_A}  a\n".encode() + b"\xff\xfe\x00")
+    with pytest.raises(ReviewflowError, match="not UTF-8") as err:
+        manifest.check(tmp_path)
+    assert err.value.line == 2
+
+
+def test_missing_manifest_says_how_to_create_it(raw: Path) -> None:
+    with pytest.raises(ReviewflowError, match="manifest not found; create it with") as err:
+        manifest.check(raw)
+    assert err.value.path == str(raw / "MANIFEST.sha256")
+
+
+def test_missing_raw_dir(tmp_path: Path) -> None:
+    with pytest.raises(ReviewflowError, match="raw data folder not found"):
+        manifest.update(tmp_path / "nope")
+
+
+def test_empty_raw_dir_gives_empty_manifest(tmp_path: Path) -> None:
+    assert manifest.update(tmp_path) == ""
+    assert manifest.check(tmp_path) == ""
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_cli_check_writes_verified_copy(only_my_stages, raw: Path, tmp_path: Path) -> None:
+    assert cli.main(["manifest", "--update", "--raw-dir", str(raw)]) == 0
+    out = tmp_path / "processed" / "manifest" / "verified.sha256"
+    assert cli.main(["manifest", "--check", "--raw-dir", str(raw), "--out", str(out)]) == 0
+    assert out.read_bytes() == (raw / "MANIFEST.sha256").read_bytes()
+
+
+def test_cli_check_failure_prints_names_and_writes_nothing(
+    only_my_stages, raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    manifest.update(raw)
+    (raw / "searches.yaml").write_text("searches: [changed]\n", encoding="utf-8")
+    out = tmp_path / "out" / "verified.sha256"
+    assert cli.main(["manifest", "--check", "--raw-dir", str(raw), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"reviewflow: error: {raw / 'MANIFEST.sha256'}: ")
+    assert "changed: searches.yaml (line 4)" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not out.parent.exists() or not any(out.parent.iterdir())
+
+
+def test_cli_update_then_check_accepts_deliberate_edit(only_my_stages, raw: Path) -> None:
+    manifest.update(raw)
+    (raw / "exports" / "b.ris").write_bytes(b"beta\n")
+    assert cli.main(["manifest", "--check", "--raw-dir", str(raw)]) == 1
+    assert cli.main(["manifest", "--update", "--raw-dir", str(raw)]) == 0
+    assert cli.main(["manifest", "--check", "--raw-dir", str(raw)]) == 0
+
+
+def test_cli_needs_exactly_one_mode(only_my_stages, raw: Path) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["manifest", "--raw-dir", str(raw)])
+    with pytest.raises(SystemExit):
+        cli.main(["manifest", "--check", "--update", "--raw-dir", str(raw)])
+
+
+def test_update_is_byte_identical_across_runs_and_locations(raw: Path, tmp_path: Path) -> None:
+    first = manifest.update(raw)
+    copy = tmp_path / "elsewhere" / "raw"
+    shutil.copytree(raw, copy)
+    (copy / "MANIFEST.sha256").unlink()
+    assert manifest.update(copy) == first
+    assert (copy / "MANIFEST.sha256").read_bytes() == (raw / "MANIFEST.sha256").read_bytes()
+
+
+def test_fixture_review_manifest_is_current(repo_dir: Path) -> None:
+    """The fixture review ships a manifest that matches its raw files."""
+    raw = repo_dir / "tests" / "fixtures" / "review" / "data" / "raw"
+    if not (raw / "MANIFEST.sha256").exists():
+        pytest.fail(f"{raw}/MANIFEST.sha256 is missing: run `reviewflow manifest --update`")
+    manifest.check(raw)
