@@ -12,14 +12,19 @@ MANUSCRIPT_TABLES = [
     "included_studies",
 ]
 # Every source file of the paper (text, filters, styles, background bibliography), so an
-# edit to any of them re-renders; the rendered output folder is not a source.
+# edit to any of them re-renders. Listed by pattern, so files a renderer leaves behind
+# (Quarto's index.typ, .quarto/) never count as sources.
 MANUSCRIPT_SOURCES = sorted(
     str(p)
-    for p in Path("manuscript").rglob("*")
-    if p.is_file()
-    and "_output" not in p.parts
-    and not p.name.startswith(".")
-    and p.name != "README.md"
+    for pattern in (
+        "*.qmd",
+        "_quarto.yml",
+        "*.bib",
+        "_filters/*.lua",
+        "_typst/*.typ",
+        "_styles/*.css",
+    )
+    for p in Path("manuscript").glob(pattern)
 )
 
 

@@ -2,6 +2,8 @@
 # characteristics, the comparison with the published Table 1 and synthesis.json (the numbers
 # the manuscript cites). Figures are SVG (in the report) and PNG. config.yaml's `synthesis:`
 # section is passed to the notebook as parameters (e.g. figure_width in inches, dpi).
+from reviewflow.notebooks import config_parameters
+
 SYNTHESIS = PROCESSED / "synthesis"
 
 

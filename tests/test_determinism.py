@@ -142,3 +142,10 @@ def test_manuscript_pdf_text_is_identical(two_builds) -> None:
     text = pdf_text(a)
     assert len(text.split()) > 100  # a real paper, not an empty page
     assert text == pdf_text(b)
+
+
+@pytest.mark.slow
+def test_manuscript_pdf_is_byte_identical(two_builds) -> None:
+    """The render pins SOURCE_DATE_EPOCH, so even the PDF's metadata dates match."""
+    a, b = (p / "manuscript" / "_output" / "index.pdf" for p in two_builds)
+    assert a.read_bytes() == b.read_bytes()

@@ -49,7 +49,7 @@ studies = st.lists(study, min_size=1, max_size=5).map(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(studies)
 def test_round_trip_ris_and_bibtex(rows):
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,10 +77,13 @@ def test_export_cli_is_sorted_and_deterministic(tmp_path):
     write_csv(pd.DataFrame(rows), tmp_path / "studies.csv")
     outs = []
     for run in ("a", "b"):
+        out = tmp_path / run
         args = ["export", "--studies", str(tmp_path / "studies.csv"),
-                "--ris", str(tmp_path / run / "l.ris"), "--bib", str(tmp_path / run / "l.bib")]  # fmt: skip
+                "--ris", str(out / "l.ris"), "--bib", str(out / "l.bib")]  # fmt: skip
         assert main(args) == 0
-        outs.append(((tmp_path / run / "l.ris").read_bytes(), (tmp_path / run / "l.bib").read_bytes()))
+        outs.append(
+            ((tmp_path / run / "l.ris").read_bytes(), (tmp_path / run / "l.bib").read_bytes())
+        )
     assert outs[0] == outs[1]
     ris = outs[0][0].decode()
     assert ris.index("ID  - scopus:1") < ris.index("ID  - wos:2") and "TY  - CHAP" in ris

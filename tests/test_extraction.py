@@ -248,3 +248,32 @@ def test_included_means_decision_include() -> None:
 def test_real_codebook_is_valid_yaml() -> None:
     raw = read_yaml(RAW / "codebook.yaml")
     assert {f["name"] for f in raw["fields"]} >= {"factors", "sample_size", "data_sources"}
+
+
+def test_missing_id_column(tmp_path: Path, rows: pd.DataFrame) -> None:
+    err = error_of(tmp_path, rows.drop(columns=["id"]))
+    assert (err.line, err.record) == (1, None)
+    assert "missing column(s) id" in err.message
+
+
+def test_spreadsheet_bom_and_padding_are_tolerated(tmp_path: Path) -> None:
+    text = (DATA / "extraction.csv").read_text(encoding="utf-8")
+    text = "\ufeff" + text.replace(",England,", ", England ,")
+    out = build(tmp_path, extraction=text)
+    assert out.set_index("study_id").at["scopus:1", "country"] == "England"
+
+
+def test_header_only_file_reports_every_missing_study(tmp_path: Path) -> None:
+    header = (DATA / "extraction.csv").read_text(encoding="utf-8").splitlines()[0]
+    with pytest.raises(ReviewflowError, match="3 included studies have no extraction row"):
+        build(tmp_path, extraction=header + "\n")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    text = (DATA / "extraction.csv").read_text(encoding="utf-8").replace("Smith", "Sm\u00eeth")
+    (tmp_path / "x.csv").write_bytes(text.encode("cp1252"))
+    with pytest.raises(ReviewflowError, match="not a readable CSV") as info:
+        ex.build_included_studies(
+            tmp_path / "x.csv", DATA / "codebook.yaml", DATA / "full_text.csv", DATA / "studies.csv"
+        )
+    assert info.value.path == str(tmp_path / "x.csv")

@@ -266,3 +266,18 @@ def test_table1_dois_match_the_shared_corpus(shared_dir: Path) -> None:
     rows = read_rows(shared_dir / "corpus" / "table1_studies.csv")
     shared = {r["doi"].lower() for r in rows if r.get("doi", "").startswith("10.")}
     assert shared == TABLE1_DOIS
+
+
+def test_readme_counts_match_the_files(records: dict) -> None:
+    text = (RAW / "README.md").read_text(encoding="utf-8")
+    works = yaml.safe_load((RECON / "works.yaml").read_text(encoding="utf-8"))["works"]
+    assert f"{len(records)} records of {len(works)} distinct works" in text
+    for search in search_log():
+        row = next(line for line in text.splitlines() if f"`{search['file']}`" in line)
+        assert row.rstrip(" |").endswith(f"— {search['hits']}") or f"— {search['hits']} " in row
+
+
+def test_extraction_keys_point_at_the_included_reports(records: dict) -> None:
+    """The two included reports have no DOI; extraction.csv names them by record id."""
+    assert records["websites:28"]["title"] == "Evaluation of the NDIS: Intermediate Report"
+    assert records["websites:51"]["title"].startswith("Choice, Control and the NDIS")

@@ -193,6 +193,29 @@ def test_hits_not_a_number(project: Path, monkeypatch, capsys) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("file", "[exports/a.ris, exports/b.ris]", "`file` must be text, found list"),
+        ("hits", "12.5", "`hits` must be a whole number >= 0, found 12.5"),
+        ("hits", "-3", "`hits` must be a whole number >= 0, found -3"),
+        ("hits", "true", "`hits` must be a whole number >= 0, found True"),
+        ("date", "last tuesday", "`date` must be a date YYYY-MM-DD, found 'last tuesday'"),
+        ("source", "{name: Scopus}", "`source` must be text, found dict"),
+    ],
+)
+def test_search_log_field_of_wrong_type(
+    project: Path, monkeypatch, capsys, field: str, value: str, message: str
+) -> None:
+    add_export(project, "seed.ris", hits=2)
+    log = (project / SEARCH_LOG).read_text(encoding="utf-8")
+    log = re.sub(rf"^    {field}: .*$", f"    {field}: {value}", log, flags=re.M)
+    (project / SEARCH_LOG).write_text(log, encoding="utf-8")
+    line = 1 + log.splitlines().index(f"    {field}: {value}")
+    code, err = run_import(monkeypatch, capsys)
+    assert_failed_cleanly(code, err, rf"searches\.yaml:(2|{line})\b", re.escape(message))
+
+
 def test_searches_is_a_string(project: Path, monkeypatch, capsys) -> None:
     use_search_log(project, "searches_string.yaml")
     code, err = run_import(monkeypatch, capsys)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -193,3 +195,46 @@ def test_fixture_review_manifest_is_current(repo_dir: Path) -> None:
     if not (raw / "MANIFEST.sha256").exists():
         pytest.fail(f"{raw}/MANIFEST.sha256 is missing: run `reviewflow manifest --update`")
     manifest.check(raw)
+
+
+def test_update_replaces_a_broken_manifest(raw: Path) -> None:
+    (raw / "MANIFEST.sha256").write_bytes(b"garbage\n\xff\n")
+    text = manifest.update(raw)
+    assert manifest.check(raw) == text
+
+
+# --- the Snakemake rule ----------------------------------------------------------------------
+
+VERIFIED = "data/processed/manifest/verified.sha256"
+# Just the stages under test, so this runs whatever state the other rule files are in.
+MINI_SNAKEFILE = """\
+configfile: "config/config.yaml"
+include: "rules/common.smk"
+include: "rules/manifest.smk"
+include: "rules/provenance.smk"
+"""
+
+
+def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
+    """verify_manifest re-runs when any raw file changes and stops with the file names."""
+    from conftest import copy_workflow, run_snakemake
+
+    project = copy_workflow(tmp_path / "project")
+    (project / "Snakefile.mini").write_text(MINI_SNAKEFILE, encoding="utf-8")
+    raw = project / "data" / "raw"
+    manifest.update(raw)  # whether the fixture's own manifest is current is tested above
+    run_snakemake(project, "-s", "Snakefile.mini", "data/processed/provenance.json")
+    assert (project / VERIFIED).read_bytes() == (raw / "MANIFEST.sha256").read_bytes()
+    record = json.loads((project / "data/processed/provenance.json").read_text("utf-8"))
+    assert set(record["inputs"]["raw"]) == set(manifest.list_raw_files(raw))
+    assert set(record["inputs"]["other"]) == {"config/config.yaml"}
+    assert (project / "logs" / "verify_manifest.log").is_file()
+
+    with open(raw / "searches.yaml", "a", encoding="utf-8") as fh:
+        fh.write("# edited by hand\n")
+    (raw / "exports" / "notes.txt").write_text("stray file\n", encoding="utf-8")
+    proc = run_snakemake(project, "-s", "Snakefile.mini", VERIFIED, check=False)
+    assert proc.returncode != 0
+    assert re.search(r"changed: searches\.yaml \(line \d+\)", proc.stderr), proc.stderr
+    assert "unlisted: exports/notes.txt" in proc.stderr
+    assert not (project / VERIFIED).exists()  # Snakemake removed the stale verified copy

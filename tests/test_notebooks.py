@@ -71,19 +71,17 @@ def test_two_runs_give_identical_bytes(tmp_path: Path) -> None:
     assert executed.cells[4].outputs[0]["data"]["text/plain"] == "<object at 0x…>"
 
 
-def test_failing_cell_names_notebook_and_cell(tmp_path: Path) -> None:
-    nb = make_notebook(
-        tmp_path / "bad.ipynb", "x = 0", "y = 1", "raise ValueError(f'bad input {x}')"
-    )
-    with pytest.raises(ReviewflowError) as info:
-        notebooks.run_notebook(nb, tmp_path / "out.ipynb", {"x": 5})
-    err = info.value
-    assert err.path == str(nb)
-    assert "cell 3 (\"raise ValueError(f'bad input {x}')\") failed: ValueError: bad input 5" in str(
-        err
-    )
-    assert "Traceback" not in str(err)
-    assert not (tmp_path / "out.ipynb").exists()
+def test_failing_cell_names_notebook_and_cell(tmp_path: Path, capsys) -> None:
+    from reviewflow.cli import main
+
+    nb = make_notebook(tmp_path / "bad.ipynb", "x = 0", "y = 1", "raise ValueError(f'bad {x}')")
+    out = tmp_path / "out.ipynb"
+    assert main(["-q", "notebook", str(nb), str(out), "-p", "x", "5"]) == 1
+    err = capsys.readouterr().err
+    assert f"reviewflow: error: {nb}: cell 3 (\"raise ValueError(f'bad {{x}}')\") failed:" in err
+    assert "ValueError: bad 5" in err
+    assert "Traceback" not in err
+    assert not out.exists()
 
 
 def test_missing_notebook(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 from conftest import copy_workflow
 
+from reviewflow import manifest
+
 GUARD_ENV = "REVIEWFLOW_SOCKET_GUARD_LOG"
 
 SITECUSTOMIZE = textwrap.dedent(
@@ -168,6 +170,9 @@ def build_once(variant: str, factory: pytest.TempPathFactory) -> Build:
             pytest.skip("`unshare --net` is not available here")
     base = factory.mktemp(f"offline-{variant}")
     project = copy_workflow(base / "project")
+    raw = project / "data" / "raw"
+    if not (raw / "MANIFEST.sha256").exists():  # test_manifest.py insists the fixture has one
+        manifest.update(raw)
     env = snakemake_env(install_guard(base / "guard"))
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete"]
     proc = subprocess.run([*prefix, *cmd], cwd=project, env=env, capture_output=True, text=True)
@@ -229,10 +234,13 @@ def assert_no_network_attempts(build: Build) -> None:
     build.assert_succeeded()
     attempts = build.attempts.read_text(encoding="utf-8")
     assert attempts == "", f"network attempts during the build:\n{attempts}"
-    # The guard really was active in the workflow's Python processes.
+    # The guard really was active in the workflow's Python processes: Snakemake itself,
+    # every stage, and the notebooks' Jupyter kernels.
     loaded = build.loaded.read_text(encoding="utf-8")
-    assert "snakemake" in loaded
-    assert re.search(r"reviewflow", loaded), loaded
+    assert "--rerun-incomplete" in loaded, loaded
+    for stage in ("manifest", "import", "dedup", "prisma", "provenance", "render"):
+        assert re.search(rf"bin/reviewflow {stage}\b", loaded), f"{stage} not guarded:\n{loaded}"
+    assert "ipykernel" in loaded, f"notebook kernels not guarded:\n{loaded}"
 
 
 @pytest.mark.slow

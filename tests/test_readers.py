@@ -209,7 +209,7 @@ def test_invalid_json(tmp_path):
         (b"\x00\x01\x02binary\x00", "binary"),
         (b"just some words\nnothing bibliographic\n", "cannot tell the export format"),
         (b"PK\x03\x04 not really a workbook", "XLSX"),
-        ("<xml><records></records></xml>".encode(), "EndNote XML"),
+        (b"<xml><records></records></xml>", "EndNote XML"),
     ],
 )
 def test_unusable_files(tmp_path, content, expected):

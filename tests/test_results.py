@@ -123,6 +123,9 @@ def test_included_bib(built):
     assert report.entry_type == "techreport"
     assert report["author"] == "{Invented Audit Office}"  # corporate author kept whole
     assert report["url"] == "https://example.org/report"
+    # Publisher and place come from the raw RIS tags kept in records.csv `original`.
+    assert report["institution"] == "Invented Audit Office Press"
+    assert report["address"] == "Inventia City"
 
 
 def test_supplement_tables(built):

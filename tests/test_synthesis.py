@@ -93,6 +93,7 @@ def test_changing_one_coded_factor_changes_table1_and_evidence_map(studies, code
         "informal networks and support": 0,
     }
     numbers = sy.synthesis_numbers(changed, codebook)
+    assert numbers["top_factors"]["text"] == "employment and education"
     assert numbers["factors"]["employment"]["n"] == 2
     assert numbers["factors"]["household_income"]["n"] == 0
 
@@ -165,7 +166,7 @@ def test_synthesis_numbers(studies, codebook) -> None:
     assert n["countries"]["england"] == {"label": "England", "n": 2}
     assert n["schemes"]["direct_payments"]["n"] == 2
     assert n["factors"]["education"] == {"label": "education", "capital": "cultural", "n": 2}
-    assert n["top_factor"] == {"label": "education", "n": 2}
+    assert n["top_factors"] == {"n_studies": 2, "n_factors": 1, "text": "education"}
     assert n["n_factor_codings"] == 5
     assert n["capitals"]["economic"] == {
         "label": "Economic capital",

@@ -387,7 +387,6 @@ def medline_record(w: dict) -> str:
         return f"{t:<4}- "
 
     rows = [("PMID", w["pmid"]), ("OWN", "NLM")]
-    rows += [("STAT", w.get("medline_stat", "MEDLINE"))]
     rows += [("VI", w.get("volume", "")), ("IP", w.get("issue", "")), ("DP", w.get("date", ""))]
     rows += [("TI", medline_title(w["title"])), ("PG", w.get("pages", ""))]
     if w.get("doi"):

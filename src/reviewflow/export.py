@@ -32,7 +32,7 @@ RIS_TYPES = {
 BIBTEX_TYPES = {
     "article": "article", "book": "book", "chapter": "incollection",
     "conference": "inproceedings", "thesis": "phdthesis", "report": "techreport",
-    "dataset": "misc", "web": "online", "other": "misc",
+    "dataset": "dataset", "web": "online", "other": "misc",
 }  # fmt: skip
 # Where the container title goes in BibTeX for each entry type.
 _BIB_CONTAINER = {"incollection": "booktitle", "inproceedings": "booktitle"}

@@ -229,22 +229,30 @@ def build_schema(codebook: Codebook) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=True, ordered=False, name="extraction")
 
 
+def tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo what spreadsheet programs add: a byte-order mark and spaces around cells."""
+    df = df.rename(columns=lambda c: str(c).lstrip("\ufeff").strip())
+    return df.apply(lambda col: col.str.strip()).reset_index(drop=True)
+
+
 def validate_extraction(
     df: pd.DataFrame, codebook: Codebook, path: str | Path = "extraction.csv"
 ) -> pd.DataFrame:
     """Check every cell against the codebook; report the first failing line and all others."""
-    df = df.reset_index(drop=True)
+    df = tidy(df)
     id_col = codebook.id_field
-    placeholders = df.index[df.get(id_col, pd.Series(dtype=str)).str.upper().str.startswith("TODO")]
-    if len(placeholders):
-        i = int(placeholders[0])
-        raise ReviewflowError(
-            f"{id_col} {df.at[i, id_col]!r} is a placeholder: replace it with a record id of the "
-            "study (e.g. 'scopus:12') or 'doi:<doi>'" + _others(df, placeholders[1:], id_col),
-            path=path,
-            line=i + HEADER_LINES,
-            record=df.at[i, id_col],
-        )
+    if id_col in df.columns:
+        placeholders = df.index[df[id_col].str.upper().str.startswith("TODO")]
+        if len(placeholders):
+            i = int(placeholders[0])
+            raise ReviewflowError(
+                f"{id_col} {df.at[i, id_col]!r} is a placeholder: replace it with a record id of "
+                "the study (e.g. 'scopus:12') or 'doi:<doi>'"
+                + _others(df, placeholders[1:], id_col),
+                path=path,
+                line=i + HEADER_LINES,
+                record=df.at[i, id_col],
+            )
     try:
         build_schema(codebook).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:

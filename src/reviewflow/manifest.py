@@ -196,8 +196,13 @@ def update(raw_dir: str | Path) -> str:
     """Rewrite the manifest from the files present, logging what changed."""
     manifest_path = Path(raw_dir) / MANIFEST_NAME
     actual = hash_raw_files(raw_dir)
-    if manifest_path.exists():
-        diff = compare(read_manifest(manifest_path), actual)
+    try:
+        listed = read_manifest(manifest_path) if manifest_path.exists() else None
+    except ReviewflowError as exc:  # --update is how a broken manifest gets fixed
+        log.warning("replacing unreadable manifest: %s", exc)
+        listed = None
+    if listed is not None:
+        diff = compare(listed, actual)
         for rel, _ in diff.changed:
             log.info("updated: %s", rel)
         for rel, _ in diff.missing:

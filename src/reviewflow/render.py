@@ -193,7 +193,9 @@ def render_pandoc(mdir: Path, out_dir: Path) -> str:
     with atomic_path(out_dir / "index.html") as tmp:
         stderr = _run([*html_cmd, "--output", str(tmp.resolve())], mdir, source)
 
-    typ_cmd = [pandoc, *common, "--to", "typst", "--metadata", "typst-image-prefix=../"]
+    # --wrap=none: a wrapped line starting "2." would be read by Typst as a numbered list.
+    typ_cmd = [pandoc, *common, "--to", "typst", "--wrap=none"]
+    typ_cmd += ["--metadata", "typst-image-prefix=../"]
     for header in _as_list(typst_opts.get("include-in-header")):
         typ_cmd += ["--include-in-header", header]
     with atomic_path(out_dir / "index.typ") as tmp:

@@ -241,7 +241,51 @@ def tex(value: str) -> str:
     return _TEX_SPECIAL.sub(r"\\\1", value.strip())
 
 
-def bib_entry(key: str, study: pd.Series, url: str) -> model.Entry:
+# Raw tags that name a publisher and its place, by export format (RIS, Web of Science).
+PUBLISHER_TAGS = ("PB", "PU", "publisher")
+PLACE_TAGS = ("CY", "PI", "PA", "place_published")
+
+
+def _first_tag(original: dict, tags: tuple[str, ...]) -> str:
+    for tag in tags:
+        value = original.get(tag)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def study_extras(records: pd.DataFrame, record_to_study: dict) -> dict[str, dict[str, str]]:
+    """url, publisher and place per study: the first member record (log order) that has one.
+
+    studies.csv keeps no publisher, which reports and books need to be cited properly; the
+    records' ``original`` column has the raw tags.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for rec in records.itertuples(index=False):
+        study = record_to_study.get(rec.record_id)
+        if study is None:
+            continue
+        try:
+            original = json.loads(getattr(rec, "original", "") or "{}")
+        except json.JSONDecodeError:
+            original = {}  # enrichment only: the record itself is kept and cited as is
+        if not isinstance(original, dict):
+            original = {}
+        found = {
+            "url": str(getattr(rec, "url", "") or ""),
+            "publisher": _first_tag(original, PUBLISHER_TAGS),
+            "address": _first_tag(original, PLACE_TAGS),
+        }
+        extras = out.setdefault(study, {"url": "", "publisher": "", "address": ""})
+        for k, v in found.items():
+            if v and not extras[k]:
+                extras[k] = v
+    return out
+
+
+def bib_entry(key: str, study: pd.Series, extras: dict[str, str]) -> model.Entry:
     bibtype = bib_type(study.get("type", ""))
     authors = [a.strip() for a in study["authors"].split(";") if a.strip()]
     # Corporate authors (no comma) are braced so they are not split into given/family names.
@@ -254,16 +298,22 @@ def bib_entry(key: str, study: pd.Series, url: str) -> model.Entry:
         "book": "publisher",
         "phdthesis": "school",
     }.get(bibtype, "howpublished")
+    venue = study.get("journal", "")
+    publisher = extras.get("publisher", "")
+    if venue_field in ("institution", "publisher") and not venue:
+        venue, publisher = publisher, ""
     fields = {
         "author": " and ".join(names),
         "title": "{" + tex(study["title"]) + "}" if bibtype == "misc" else tex(study["title"]),
         "year": study["year"],
-        venue_field: tex(study.get("journal", "")),
+        venue_field: tex(venue),
+        "publisher": tex(publisher) if bibtype in ("book", "incollection") else "",
+        "address": tex(extras.get("address", "")) if bibtype != "article" else "",
         "volume": study.get("volume", ""),
         "number": study.get("issue", ""),
         "pages": study.get("pages", "").replace("-", "--").replace("----", "--"),
         "doi": study.get("doi", ""),
-        "url": "" if study.get("doi", "") else url,
+        "url": "" if study.get("doi", "") else extras.get("url", ""),
     }
     return model.Entry(
         bibtype, key, [model.Field(k, v) for k, v in fields.items() if str(v).strip()]
@@ -452,16 +502,8 @@ def build(
     inc = studies.loc[included_ids].assign(key=all_keys[included_ids])
     inc = inc.sort_values(["key"])
 
-    first_url = (
-        records.loc[records.get("url", pd.Series("", index=records.index)) != "", :]
-        .assign(study_id=lambda d: d["record_id"].map(record_to_study))
-        .drop_duplicates("study_id")
-        .set_index("study_id")
-        .get("url", pd.Series(dtype=str))
-    )
-    bib = included_bib(
-        [bib_entry(r.key, r, first_url.get(r.study_id, "")) for _, r in inc.iterrows()]
-    )
+    extras = study_extras(records, record_to_study)
+    bib = included_bib([bib_entry(r.key, r, extras.get(r.study_id, {})) for _, r in inc.iterrows()])
 
     # Audit trail: every raw record behind each included study.
     rec = records.set_index("record_id")

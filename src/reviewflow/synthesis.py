@@ -258,7 +258,7 @@ def synthesis_numbers(
             "n_factors": int((order["capital"] == key).sum()),
         }
     best = max((d["n"] for d in factors.values()), default=0)
-    top = next((d for d in factors.values() if d["n"] == best), {"label": "", "n": 0})
+    top = [d["label"] for d in factors.values() if d["n"] == best and best > 0]
     sizes = pd.to_numeric(studies.get("sample_size", pd.Series(dtype=str)), errors="coerce")
     direct = studies.get("measures_inequality_directly", pd.Series(dtype=str)) == "true"
     per_study = long.groupby("study_id").size()
@@ -275,7 +275,8 @@ def synthesis_numbers(
         "n_factor_codings": len(long),
         "n_factors_in_vocabulary": len(order),
         "n_factors_found": int((per_factor > 0).sum()),
-        "top_factor": {"label": top["label"], "n": top["n"]},
+        # Ties are all named, so the text never singles out one of several equal factors.
+        "top_factors": {"n_studies": best, "n_factors": len(top), "text": _and(top)},
         "factors_per_study": {
             "min": int(per_study.min()) if len(per_study) else 0,
             "max": int(per_study.max()) if len(per_study) else 0,
@@ -428,6 +429,11 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
     sns.despine(fig=fig)
     fig.tight_layout()
     return fig
+
+
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c": a list as the manuscript writes it."""
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 def _wrap(text: str, width: int) -> str:

@@ -42,6 +42,7 @@ class Guard:
         self.venue = norm["n_venue"].tolist()
         self.journal = norm["n_journal"].tolist()
         self.initials = norm["n_journal_initials"].tolist()
+        self.series = norm["n_series"].tolist()
         self.numbers = norm["n_numbers"].tolist()
         self.contrast = norm["n_contrast"].tolist()
         self.cannot_link = cannot_link
@@ -59,7 +60,7 @@ class Guard:
             return True
         if self.year[i] > 0 and self.year[j] > 0 and abs(self.year[i] - self.year[j]) > 1:
             return True
-        if markers_conflict(self.numbers[i], self.numbers[j]):
+        if self.series[i] != self.series[j] or markers_conflict(self.numbers[i], self.numbers[j]):
             return True
         if markers_conflict(self.contrast[i], self.contrast[j]):
             return True

@@ -197,6 +197,8 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         x, y = col(name)
         out[field] = x != y
     out["both_journals"] = (x == "article") & (y == "article")
+    x, y = col("n_series")
+    out["series_differ"] = x != y
     for field, name in (("numbers_differ", "n_numbers"), ("contrast_differs", "n_contrast")):
         x, y = col(name)
         out[field] = _markers_conflict(x, y)
@@ -208,7 +210,9 @@ def contradictions(f: pd.DataFrame) -> pd.Series:
 
     Different DOIs, years more than one apart, different first pages or volumes, an erratum
     / comment / retraction / protocol against an article, a conference paper against a
-    journal paper in another venue, and titles that differ in a number or a contrast word.
+    journal paper in another venue, titles that differ in a series number ("part 2",
+    "phase III", a year), and titles where each has a number or contrast word the other
+    lacks.
     """
     checks = [
         ("doi", f["doi"] == DIFFERENT),
@@ -217,6 +221,7 @@ def contradictions(f: pd.DataFrame) -> pd.Series:
         ("volume", f["volume"] == DIFFERENT),
         ("kind", f["kind_differs"]),
         ("venue", f["venue_differs"] & (f["journal"] < JOURNAL_SAME)),
+        ("title_series", f["series_differ"]),
         ("title_numbers", f["numbers_differ"]),
         ("title_contrast", f["contrast_differs"]),
     ]

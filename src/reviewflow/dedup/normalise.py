@@ -78,7 +78,7 @@ def title_forms(title: str) -> tuple[str, str]:
     "original; English" or "original = English"; the alternative is the last part, so both
     the bilingual and the English-only record can match on it.
     """
-    text = clean_text(title).strip()
+    text = clean_text(title).replace("&", " and ").strip()
     for _ in range(2):  # "[...] [Article in German]" carries two notes
         text = _TITLE_NOTE.sub("", text)
         if len(text) > 40 and not text.startswith("["):
@@ -115,29 +115,35 @@ CONTRAST_WORDS = {
     "inpatients": "inpatient", "outpatients": "outpatient",
 }  # fmt: skip
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
-_SERIES_WORDS = {"part", "phase", "type", "stage", "grade", "class", "study", "trial"}
+_SERIES_WORDS = {
+    "part", "phase", "type", "stage", "grade", "class", "study", "trial", "chapter", "volume",
+    "vol", "update", "edition", "no", "number", "series", "wave", "cohort", "session",
+}  # fmt: skip
 
 
-def title_markers(main: str) -> tuple[str, str]:
-    """(numbers, contrast words) of a normalised title, as sorted keys.
+def title_markers(main: str) -> tuple[str, str, str]:
+    """(series numbers, other numbers, contrast words) of a normalised title, as sorted keys.
 
-    Two records whose titles differ in a number ("part 2", "phase III", "2019 update") or in
-    a contrast word ("in vivo"/"in vitro", "men"/"women") are different studies, however
-    similar the rest of the title is.
+    Titles that differ in a series number ("part 2", "phase III", "2019 update": a number
+    after a series word, a roman numeral or a year) or in a contrast word ("in vivo"/"in
+    vitro", "men"/"women") are different studies, however similar the rest of the title.
+    Other numbers ("2916 samples", "p16") are compared more leniently (see match).
     """
     tokens = main.split()
-    numbers = set()
-    contrast = set()
+    series, others, contrast = set(), set(), set()
     for k, tok in enumerate(tokens):
+        after_series = k > 0 and tokens[k - 1] in _SERIES_WORDS
         if tok.isdigit():
-            numbers.add(str(int(tok)))
+            value = str(int(tok))
+            is_year = len(tok) == 4 and tok[:2] in ("19", "20")
+            (series if after_series or is_year else others).add(value)
         elif tok in _ROMAN:
-            numbers.add(_ROMAN[tok])
-        elif tok == "i" and k and tokens[k - 1] in _SERIES_WORDS:
-            numbers.add("1")
+            series.add(_ROMAN[tok])
+        elif tok == "i" and after_series:
+            series.add("1")
         elif tok in CONTRAST_WORDS:
             contrast.add(CONTRAST_WORDS[tok])
-    return " ".join(sorted(numbers)), " ".join(sorted(contrast))
+    return " ".join(sorted(series)), " ".join(sorted(others)), " ".join(sorted(contrast))
 
 
 # Publication kinds that must never merge with the article they refer to.
@@ -312,7 +318,7 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     out = {}
     out["n_title"], out["n_title_alt"] = _mapped(records["title"], title_forms, 2)
     title = pd.Series(out["n_title"], dtype=object)
-    out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 2)
+    out["n_series"], out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 3)
     authors = _mapped(records["authors"], _author_forms, 7)
     out["n_first_author"] = authors[0]
     out["n_n_authors"] = authors[1].astype(np.int32)

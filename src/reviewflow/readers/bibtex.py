@@ -1,4 +1,4 @@
-"""BibTeX (Scopus, WoS, ProQuest, EBSCO, ACM, Wiley, ... and reference managers) via bibtexparser v2.
+"""BibTeX (Scopus, WoS, ProQuest, EBSCO, ACM, Wiley, reference managers) via bibtexparser v2.
 
 bibtexparser reports blocks it cannot parse with their line; we turn those into errors
 rather than dropping the entry. A repeated citation key is kept (two database records can

@@ -1,0 +1,91 @@
+"""Import speed on 100,000 generated records per format, beside the raw parser's own time.
+
+Prints records/second of ``reviewflow.readers.read_file`` for RIS, MEDLINE and BibTeX and
+the raw parse time of rispy / Bio.Medline / bibtexparser on the same file, with our overhead
+as a ratio. Target: 100,000 RIS records in under 10 s. Run: .venv/bin/python benchmarks/...
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import bibtexparser
+import rispy
+from Bio import Medline
+
+from reviewflow.readers import read_file
+
+
+def ris_text(n: int) -> str:
+    return "".join(
+        f"TY  - JOUR\nAU  - Smith, John\nAU  - Doe, Ann {i}\nTI  - Title number {i} about care\n"
+        f"T2  - Journal of Tests\nPY  - {1990 + i % 30}\nVL  - {i % 50}\nIS  - 2\nSP  - 10\n"
+        f"EP  - 20\nDO  - 10.1000/test.{i}\nKW  - care\nKW  - policy\n"
+        f"AB  - An abstract of record {i}\n  continued on a second line.\nER  - \n\n"
+        for i in range(n)
+    )
+
+
+def medline_text(n: int) -> str:
+    return "".join(
+        f"PMID- {1000000 + i}\nOWN - NLM\nTI  - Title number {i} about\n      care.\n"
+        f"AB  - An abstract of record {i}.\nFAU - Smith, John\nAU  - Smith J\nFAU - Doe, Ann\n"
+        f"AU  - Doe A\nDP  - {1990 + i % 30} Mar\nTA  - J Tests\nJT  - Journal of Tests\n"
+        f"VI  - {i % 50}\nIP  - 2\nPG  - 10-20\nLID - 10.1000/test.{i} [doi]\n"
+        f"PT  - Journal Article\nOT  - care\n\n"
+        for i in range(n)
+    )
+
+
+def bibtex_text(n: int) -> str:
+    return "".join(
+        f"@article{{key{i},\n  author = {{Smith, John and Doe, Ann}},\n"
+        f"  title = {{Title number {i} about care}},\n  journal = {{Journal of Tests}},\n"
+        f"  year = {{{1990 + i % 30}}},\n  volume = {{{i % 50}}},\n  pages = {{10--20}},\n"
+        f"  doi = {{10.1000/test.{i}}},\n  abstract = {{An abstract of record {i}}},\n}}\n\n"
+        for i in range(n)
+    )
+
+
+def _time(fn) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=100_000, help="records per file")
+    args = ap.parse_args()
+    logging.disable(logging.WARNING)
+    cases = [
+        ("RIS", "x.ris", ris_text, lambda t: rispy.loads(t), "rispy"),
+        ("MEDLINE", "x.nbib", medline_text, lambda t: list(Medline.parse(t.splitlines(True))),
+         "Bio.Medline"),
+        ("BibTeX", "x.bib", bibtex_text, lambda t: bibtexparser.parse_string(t).entries,
+         "bibtexparser"),
+    ]  # fmt: skip
+    print(
+        f"{'format':8} {'records':>8} {'ours s':>8} {'rec/s':>9} {'raw s':>7} raw parser    ratio"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, name, make, raw, raw_name in cases:
+            path = Path(tmp) / name
+            text = make(args.n)
+            path.write_text(text, encoding="utf-8")
+            ours_s, recs = _time(lambda p=path: read_file(p))
+            raw_s, raw_out = _time(lambda t=text, f=raw: f(t))
+            assert len(recs) == args.n == len(raw_out), (label, len(recs), len(raw_out))
+            print(
+                f"{label:8} {len(recs):8d} {ours_s:8.2f} {len(recs) / ours_s:9.0f} "
+                f"{raw_s:7.2f} {raw_name:13} {ours_s / raw_s:5.2f}x",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+# Stage 2: link every record to its study (entity resolution, never deletion).
+# Human decisions (force merge / split) are an input only when the file exists.
+
+
+def dedup_decisions(wildcards=None):
+    path = RAW / "dedup_decisions.csv"
+    return [str(path)] if path.exists() else []
+
+
+rule deduplicate:
+    input:
+        records=PROCESSED / "records" / "records.csv",
+        decisions=dedup_decisions,
+    output:
+        links=PROCESSED / "dedup" / "links.csv",
+        studies=PROCESSED / "dedup" / "studies.csv",
+        maybe=PROCESSED / "dedup" / "maybe_pairs.csv",
+        report=PROCESSED / "dedup" / "dedup_report.json",
+    log:
+        "logs/deduplicate.log",
+    conda:
+        "../envs/reviewflow.yaml"
+    params:
+        decisions=RAW / "dedup_decisions.csv",
+        out_dir=PROCESSED / "dedup",
+    shell:
+        "reviewflow dedup --records {input.records} --decisions {params.decisions}"
+        " --out-dir {params.out_dir} 2> {log}"
