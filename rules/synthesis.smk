@@ -24,6 +24,7 @@ rule synthesis:
             category="Synthesis",
         ),
         evidence_map=SYNTHESIS / "evidence_map.csv",
+        factor_studies=SYNTHESIS / "factor_studies.csv",
         evidence_map_svg=report(
             SYNTHESIS / "evidence_map.svg",
             caption="../report/synthesis_evidence_map.rst",

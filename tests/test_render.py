@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -182,7 +183,7 @@ def test_paper_renders_with_numbers_tables_figures_and_references(rendered: Path
     assert "A tiny fixture review" in text  # title from config via results.yml
     assert "The searches returned 8 records" in text
     assert "Inventia (3) and Fictland (1)" in text
-    assert "kappa 0.72" in text
+    assert "Cohen’s kappa before resolution was 0.72 at title and abstract" in text
     for label in ("Figure 1", "Figure 2", "Figure 3", "Table 1", "Table 2", "Table 6"):
         assert label in text, label
     assert "Table 7" not in text
@@ -190,6 +191,7 @@ def test_paper_renders_with_numbers_tables_figures_and_references(rendered: Path
     assert "Cedar, Lee, Ann Dogwood, and Pat Elm. 2017" in text  # included.bib
     assert "The PRISMA 2020 Statement" in text  # references.bib
     assert 'src="../data' not in html  # images embedded: the HTML stands alone
+    assert "max-width: 52em" in html  # _styles/paper.css embedded too
     assert "TS=(personali* AND" in text  # search string verbatim in the supplement
     assert render.find_problems(text) == []
     assert (rendered / "index.pdf").read_bytes().startswith(b"%PDF")
@@ -211,3 +213,36 @@ def test_render_fails_on_unknown_key(rendered: Path, tmp_path: Path):
     qmd.write_text(qmd.read_text("utf-8").replace("[included.n]{.val}", "[included.nn]{.val}"))
     with pytest.raises(ReviewflowError, match='unknown key "included.nn"'):
         render.render(mdir, "pandoc")
+
+
+# --- background references -------------------------------------------------------------------
+
+
+def background_entries() -> dict:
+    import bibtexparser
+
+    lib = bibtexparser.parse_string((REPO / "manuscript" / "references.bib").read_text("utf-8"))
+    assert not lib.failed_blocks
+    return {e.key: e for e in lib.entries}
+
+
+def test_background_keys_cannot_collide_with_generated_keys():
+    # Generated keys are <author><year>[a-z]?; background keys end in a word of 2+ letters.
+    for key in background_entries():
+        assert re.fullmatch(r"[a-z]+\d{4}[a-z]{2,}", key), key
+
+
+@pytest.mark.shared
+def test_background_dois_match_the_public_record(shared_dir: Path):
+    """The DOIs of the works flagship.md names are the ones references.bib cites."""
+    flagship = (shared_dir / "corpus" / "flagship.md").read_text("utf-8").lower()
+    entries = background_entries()
+    for key in (
+        "carey2019personalisation",
+        "dickinson2017individual",
+        "malbon2019personalisation",
+        "spicker2013personalisation",
+    ):
+        doi = entries[key]["doi"].lower()
+        assert f"doi:{doi}" in flagship, key
+    assert entries["page2021prisma"]["doi"] == "10.1136/bmj.n71"

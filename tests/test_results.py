@@ -83,8 +83,8 @@ def test_screening_derived_values(built):
     ft = r["screening"]["full_text"]
     assert (ft["n_included"], ft["n_excluded"], ft["n_conflicts"]) == (4, 1, 1)
     assert ft["reasons_text"] == "no empirical data (n = 1)"
-    assert r["phrases"]["kappa_title_abstract"] == "Cohen's kappa 0.72"
-    assert r["phrases"]["kappa_full_text"] == "Cohen's kappa not estimable"  # null kappa
+    assert r["phrases"]["kappa_title_abstract"] == "0.72"
+    assert r["phrases"]["kappa_full_text"] == "not estimable"  # null kappa
 
 
 def test_included_keys_are_author_year_with_suffixes(built):
@@ -107,6 +107,8 @@ def test_capitals_and_phrases(built):
     assert p["direct_inequality_capital"] == "None of the 4 included studies"
     assert p["countries"] == "Inventia (3) and Fictland (1)"
     assert p["schemes"] == "direct payments (2) and individual budgets (2)"
+    assert p["dedup_rules"] == "same DOI (2)"
+    assert results.rule_words("title_authors_venue") == "same title, authors and venue"
 
 
 def test_included_bib(built):

@@ -329,3 +329,10 @@ def test_kappa_undefined_when_all_votes_equal():
     stats = screening.agreement(votes, decided, "title_abstract")
     assert stats["percent_agreement"] == 100.0
     assert stats["cohens_kappa"] is None
+
+
+def test_error_lines_count_blank_lines(work, tmp_path):
+    path = work / "title_abstract.csv"
+    path.write_text("id,reviewer,decision\n\nscopus:1,alice,include\n\nnope:1,alice,include\n")
+    err = ta_error(work, tmp_path)
+    assert err.line == 5 and "unknown id 'nope:1'" in str(err)

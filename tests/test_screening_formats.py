@@ -90,22 +90,20 @@ def test_covidence_matches_native(tmp_path, native_counts):
 
 
 def test_asreview_matches_native(tmp_path, native_counts):
-    files = sorted((DATA / "asreview_title_abstract").glob("*.csv"))
-    # ASReview screens titles/abstracts; full text stays in the native file
-    out = tmp_path / "asreview"
-    run_stage("title_abstract", "asreview", files, out)
-    run_stage(
-        "full_text", "native", [DATA / "full_text.csv"], out, previous=out / "title_abstract.csv"
-    )
-    counts, _ = prisma.build(
-        prisma.load_records(DATA / "records.csv"),
-        read_csv(DATA / "links.csv"),
-        prisma.load_decisions(out / "title_abstract.csv"),
-        prisma.load_decisions(out / "full_text.csv"),
+    counts = counts_for(
+        tmp_path,
+        "asreview",
+        sorted((DATA / "asreview_title_abstract").glob("*.csv")),
+        sorted((DATA / "asreview_full_text").glob("*.csv")),
     )
     assert counts == native_counts
+    out = tmp_path / "asreview"
     ta = read_csv(out / "title_abstract.csv").set_index("study_id")
     assert ta.loc["scopus:1", "reviewers"] == "alice; bob"  # reviewer = file name
+    ft = read_csv(out / "full_text.csv").set_index("study_id")
+    # the reason is the note; "not retrieved" in the note is the not_retrieved decision
+    assert ft.loc["scopus:4", "decision"] == "not_retrieved"
+    assert ft.loc["citations:2", "reason"] == ""  # notes of includes are not reasons
 
 
 def test_rayyan_notes_parsing():

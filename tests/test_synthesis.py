@@ -68,6 +68,18 @@ def test_evidence_map_groups_factors_by_capital(studies, codebook) -> None:
     assert grid.loc["employment"].tolist()[1:] == [1, 0, 0, 1]
 
 
+def test_factor_studies_long_form(studies, codebook) -> None:
+    long = sy.factor_studies(studies, codebook)
+    assert long.columns.tolist() == ["capital", "factor", "study_id", "study"]
+    assert list(long.itertuples(index=False, name=None)) == [
+        ("economic", "household income", "pubmed:1", "Smith (2011)"),
+        ("economic", "employment", "scopus:2", "Agency (2013)"),
+        ("cultural", "education", "scopus:1", "Jones and Lee (2012)"),
+        ("cultural", "education", "pubmed:1", "Smith (2011)"),
+        ("social", "informal networks and support", "scopus:1", "Jones and Lee (2012)"),
+    ]
+
+
 def test_a_factor_no_study_reports_stays_on_the_map(studies, codebook) -> None:
     studies.loc[studies["study_id"] == "scopus:2", "factors"] = "education"
     emap = sy.evidence_map(studies, codebook).set_index("factor")
@@ -262,3 +274,20 @@ def test_save_figure_writes_svg_and_png(tmp_path: Path, studies, codebook) -> No
     plt.close(fig)
     assert [p.name for p in paths] == ["map.svg", "map.png"]
     assert paths[0].read_bytes().startswith(b"<?xml")
+
+
+def test_no_included_studies_still_builds(codebook) -> None:
+    import matplotlib.pyplot as plt
+
+    empty = read_csv(DATA / "extraction.csv").iloc[:0].assign(study_id=[])
+    emap = sy.evidence_map(empty, codebook)
+    assert emap["n_studies"].tolist() == [0, 0, 0, 0]
+    assert sy.table1(empty, codebook).empty
+    numbers = sy.synthesis_numbers(empty, codebook)
+    assert numbers["n_included"] == 0 and numbers["top_factors"]["text"] == ""
+    for fig in (
+        sy.plot_evidence_map(emap, codebook),
+        sy.plot_study_characteristics(sy.characteristics(empty)),
+    ):
+        assert fig.axes[0].texts[0].get_text() == "No included studies"
+        plt.close(fig)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # 2019-01-01T00:00:00Z: any fixed instant will do; it only stands in for "now" in the PDF.
 DEFAULT_EPOCH = 1546300800
 OUTPUTS = ("index.html", "index.pdf")
+PANDOC_CSS = "_styles/paper.css"  # pandoc path only (relative to the manuscript folder)
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 # What an unresolved piece of a paper looks like once rendered.
 PROBLEMS = [
@@ -188,8 +189,10 @@ def render_pandoc(mdir: Path, out_dir: Path) -> str:
     html_cmd = [pandoc, *common, "--to", "html5", "--embed-resources", "--section-divs"]
     if html_opts.get("toc"):
         html_cmd.append("--toc")
-    for css in _as_list(html_opts.get("css")):
-        html_cmd += ["--css", css]
+    # Quarto brings its own theme; pandoc's bare template gets this reading layout instead.
+    for css in [*_as_list(html_opts.get("css")), PANDOC_CSS]:
+        if (mdir / css).is_file():
+            html_cmd += ["--css", css]
     with atomic_path(out_dir / "index.html") as tmp:
         stderr = _run([*html_cmd, "--output", str(tmp.resolve())], mdir, source)
 

@@ -1,16 +1,20 @@
 """Gather every number the manuscript uses into one metadata file, plus its bibliography.
 
 The manuscript never contains a typed result: it names values by key path
-(``[counts.included]{.val}``) and ``manuscript/_filters/results.lua`` fills them in from
-``results.yml``. Upstream files are nested whole under their own keys (``prisma``,
-``synthesis``, ``screening.agreement``) so their authors can add keys without touching this
-stage; the values this stage derives itself (``search``, ``counts``, ``screening.*``,
-``included``) come only from the tables whose columns ``docs/architecture.md`` fixes.
+(``[prisma.studies_included]{.val}``) and ``manuscript/_filters/results.lua`` fills them in
+from ``results.yml``. Upstream files are nested whole under their own keys (``prisma``,
+``synthesis``, ``screening.<stage>.agreement``, ``review``) so their authors can add keys
+without touching this stage. What this stage derives itself (``search``, ``counts``,
+``dedup``, ``screening.<stage>``, ``included``, ``capitals``, ``phrases``) comes from the
+tables whose columns ``docs/architecture.md`` fixes, plus the synthesis notebook's
+``evidence_map.csv`` and ``table1.csv`` (read beside ``synthesis.json``). ``counts`` must
+agree with the PRISMA stage's totals, so stale inputs stop the build.
 
 Outputs in ``--out-dir``:
 - ``results.yml``: ``{results: {...}}`` (one top-level key so nothing collides with Quarto's
   or pandoc's own metadata such as ``search`` or ``bibliography``);
-- ``included.bib``: the included studies, keyed ``<first author><year><a|b...>``;
+- ``included.bib``: the included studies, keyed ``<first author><year>[a|b...]``, with
+  publisher and place taken from the raw tags in ``records.csv``'s ``original`` column;
 - ``search_sources.csv``, ``search_strategies.csv``, ``excluded_full_text.csv``,
   ``audit_trail.csv``, ``included_studies.csv``: the tables the text and supplement print.
 """
@@ -342,7 +346,7 @@ def resolve_ids(ids: pd.Series, record_to_study: dict, path: Path, what: str) ->
     if out.isna().any():
         bad = int(out.index[out.isna()][0])
         raise ReviewflowError(
-            f"{what} id {ids[bad]!r} is not a record or study in links.csv",
+            f"{what} id {ids[bad]!r} is not a record or study id in links.csv",
             path=path,
             line=bad + 2,
             record=ids[bad],
@@ -429,12 +433,15 @@ def check_prisma(counts: dict, prisma: Any, path: Path) -> None:
 
 
 def kappa_text(agreement: Any) -> str:
+    """Cohen's kappa as printed: '0.91', or 'not estimable' (e.g. every vote identical)."""
     kappa = agreement.get("cohens_kappa") if isinstance(agreement, dict) else None
-    return (
-        f"Cohen's kappa {kappa:.2f}"
-        if isinstance(kappa, int | float)
-        else "Cohen's kappa not estimable"
-    )
+    return f"{kappa:.2f}" if isinstance(kappa, int | float) else "not estimable"
+
+
+def rule_words(rule: str) -> str:
+    """'title_authors_venue' -> 'same title, authors and venue'; 'doi' -> 'same DOI'."""
+    words = [w.upper() if w in ("doi", "isbn", "issn", "url") else w for w in rule.split("_")]
+    return "same " + join_words(words)
 
 
 def phrases(results: dict) -> dict:
@@ -452,9 +459,48 @@ def phrases(results: dict) -> dict:
     out["countries"] = counted_list(synthesis.get("countries"))
     out["schemes"] = counted_list(synthesis.get("schemes"), lower=True)
     out["designs"] = counted_list(synthesis.get("designs"), lower=True)
+    rules = sorted(results["dedup"]["by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))
+    out["dedup_rules"] = (
+        "; ".join(f"{rule_words(rule)} ({n})" for rule, n in rules if rule != "self")
+        or "none (no duplicates)"
+    )
     for stage in ("title_abstract", "full_text"):
         out[f"kappa_{stage}"] = kappa_text(results["screening"][stage].get("agreement"))
     return out
+
+
+def audit_trail(records: pd.DataFrame, links: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """Every raw record behind each included study (keys: study id -> citation key)."""
+    rec = records.set_index("record_id")
+    order = {r: i for i, r in enumerate(records["record_id"])}
+    trail = links[links["study_id"].isin(keys.index)].merge(
+        rec[["source", "source_file", "line"]], left_on="record_id", right_index=True, how="left"
+    )
+    trail = trail.assign(key=trail["study_id"].map(keys), order=trail["record_id"].map(order))
+    return (
+        trail.sort_values(["key", "order"])[
+            ["key", "study_id", "record_id", "source", "source_file", "line", "rule"]
+        ]
+        .rename(columns={"source_file": "file", "rule": "match_rule"})
+        .reset_index(drop=True)
+    )
+
+
+def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies excluded (or not retrieved) at full text, grouped by reason."""
+    decisions = ft["decision"].str.strip().str.lower()
+    out = ft[decisions.isin(["exclude", "not_retrieved"])]
+    reasons = out["reason"] if "reason" in out.columns else pd.Series("", index=out.index)
+    out = out.assign(
+        study=[study_label(studies.loc[s]) for s in out["study_id"]],
+        title=[studies.loc[s, "title"] for s in out["study_id"]],
+        reason=[
+            (r or "not stated") if d == "exclude" else "full text not retrieved"
+            for r, d in zip(reasons, decisions[out.index], strict=True)
+        ],
+    )
+    cols = ["study_id", "study", "title", "reason"]
+    return out.sort_values(["reason", "study", "study_id"])[cols].reset_index(drop=True)
 
 
 # --- the stage -----------------------------------------------------------------------------
@@ -483,12 +529,14 @@ def build(
     require_columns(links, ["record_id", "study_id", "rule"], paths["l"])
 
     searches = search_table(search_log, records, search_log_path)
-    screening, ta, ft = read_screening(screening_dir)
+    screening, _, ft = read_screening(screening_dir)
 
     record_to_study = dict(zip(links["record_id"], links["study_id"], strict=True))
     record_to_study.update({s: s for s in studies["study_id"]})
     ft = ft.assign(
-        study_id=resolve_ids(ft["study_id"], record_to_study, screening_dir / "full_text.csv", "")
+        study_id=resolve_ids(
+            ft["study_id"], record_to_study, screening_dir / "full_text.csv", "study"
+        )
     )
     studies = studies.set_index("study_id", drop=False)
     missing = sorted(set(ft["study_id"]) - set(studies.index))
@@ -505,32 +553,8 @@ def build(
     extras = study_extras(records, record_to_study)
     bib = included_bib([bib_entry(r.key, r, extras.get(r.study_id, {})) for _, r in inc.iterrows()])
 
-    # Audit trail: every raw record behind each included study.
-    rec = records.set_index("record_id")
-    trail = links[links["study_id"].isin(included_ids)].merge(
-        rec[["source", "source_file", "line"]], left_on="record_id", right_index=True, how="left"
-    )
-    trail = trail.assign(
-        key=trail["study_id"].map(inc["key"]),
-        order=trail["record_id"].map({r: i for i, r in enumerate(records["record_id"])}),
-    )
-    trail = trail.sort_values(["key", "order"])[
-        ["key", "study_id", "record_id", "source", "source_file", "line", "rule"]
-    ].rename(columns={"source_file": "file", "rule": "match_rule"})
-
-    excluded = ft[decisions.isin(["exclude", "not_retrieved"])].copy()
-    excluded = excluded.assign(
-        study=[study_label(studies.loc[s]) for s in excluded["study_id"]],
-        title=[studies.loc[s, "title"] for s in excluded["study_id"]],
-        reason=[
-            (r or "not stated") if d == "exclude" else "full text not retrieved"
-            for r, d in zip(
-                excluded.get("reason", pd.Series("", index=excluded.index)),
-                decisions[excluded.index],
-                strict=True,
-            )
-        ],
-    ).sort_values(["reason", "study", "study_id"])[["study_id", "study", "title", "reason"]]
+    trail = audit_trail(records, links, inc["key"])
+    excluded = excluded_table(ft, studies)
 
     n_records = len(records)
     n_studies = len(studies)

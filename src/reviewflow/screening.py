@@ -366,7 +366,8 @@ def agreement(votes: pd.DataFrame, decided: pd.DataFrame, stage: str) -> dict:
     ``cohens_kappa`` pools every pair's observations (rater 1 = the alphabetically first of
     the pair), which equals the usual two-reviewer kappa when there are two reviewers.
     Votes compare on the decision alone; percent agreement counts studies whose reviewers
-    all gave the same decision.
+    all gave the same decision. ``conflicts`` counts studies that needed a resolution because
+    reviewers differed in decision or (full text) in exclusion reason.
     """
     per_study = {
         s: dict(zip(g["reviewer"], g["decision"], strict=True))

@@ -52,8 +52,9 @@ def csv_line_numbers(path: str | Path) -> list[int]:
         reader = csv.reader(fh)
         next(reader, None)
         previous_end = reader.line_num
-        for _ in reader:
-            starts.append(previous_end + 1)
+        for row in reader:
+            if row:  # pandas skips empty lines too
+                starts.append(previous_end + 1)
             previous_end = reader.line_num
     return starts
 

@@ -75,6 +75,20 @@ def factor_long(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["study_id", "study", "factor"])
 
 
+def factor_studies(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Long form of the evidence map: capital, factor, study_id, study; in map order.
+
+    For the text's synthesis by form of capital, which cites the studies behind each factor.
+    """
+    order = factor_order(codebook)
+    rank = {f: i for i, f in enumerate(order["factor"])}
+    long = factor_long(studies_in_order(studies), codebook)
+    long["capital"] = long["factor"].map(dict(zip(order["factor"], order["capital"], strict=True)))
+    long["_rank"] = long["factor"].map(rank)
+    long = long.sort_values(["_rank", "study", "study_id"], kind="stable")
+    return long[["capital", "factor", "study_id", "study"]].reset_index(drop=True)
+
+
 def evidence_map(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Factors x studies (1 = the study found the factor), grouped by form of capital.
 
@@ -343,6 +357,8 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
 
     labels = capital_labels(codebook)
     studies = [c for c in emap.columns if c not in {"capital", "factor", "n_studies"}]
+    if not studies:
+        return _empty_figure(width, "No included studies")
     grid = emap.set_index("factor")[studies]
     names = [_wrap(f, 34) for f in grid.index]
     height = 0.3 * len(grid) + 1.8
@@ -388,10 +404,13 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
 
 
 def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
-    """Three bar charts side by side: studies by country, by scheme and by design."""
+    """Three stacked bar charts sharing one axis: studies by country, by scheme and by design."""
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
 
+    if chars.empty:
+        return _empty_figure(width, "No included studies")
     facets = ["country", "scheme", "design"]
     sizes = [max(2, int((chars["characteristic"] == f).sum())) for f in facets]
     fig, axes = plt.subplots(
@@ -425,9 +444,19 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
     axes[-1].set_xlabel("Number of studies", fontsize=8)
     top = int(chars["n_studies"].max()) if len(chars) else 1
     axes[-1].set_xlim(0, top + 0.8)
-    axes[-1].xaxis.set_major_locator(__import__("matplotlib").ticker.MaxNLocator(integer=True))
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     sns.despine(fig=fig)
     fig.tight_layout()
+    return fig
+
+
+def _empty_figure(width: float, message: str) -> Any:
+    """A small figure saying why there is nothing to draw (an empty review still builds)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
     return fig
 
 

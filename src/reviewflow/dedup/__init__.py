@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from reviewflow.dedup.block import candidate_pairs
-from reviewflow.dedup.cluster import HUMAN_MERGE, Guard, cluster
+from reviewflow.dedup.cluster import HUMAN_MERGE, Guard
+from reviewflow.dedup.cluster import cluster as cluster_records
 from reviewflow.dedup.match import features, label
 from reviewflow.dedup.merge import links_table, maybe_sheet, report, studies_table
-from reviewflow.dedup.normalise import normalise
+from reviewflow.dedup.normalise import normalise as normalise_records
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv, write_csv, write_json
 
@@ -122,7 +123,7 @@ def deduplicate(
     t0 = time.perf_counter()
     n = len(records)
     log.info("dedup: normalising %d records", n)
-    norm = normalise(records)
+    norm = normalise_records(records)
     pairs = candidate_pairs(norm)
     log.info("dedup: %d candidate pairs (%.1fs)", len(pairs), time.perf_counter() - t0)
     labelled = label(features(norm, pairs))
@@ -137,7 +138,7 @@ def deduplicate(
     if merges:
         human = pd.DataFrame(merges, columns=["a", "b"]).assign(rule=HUMAN_MERGE, score=1.0)
         edges = pd.concat([human, edges], ignore_index=True)
-    first, accepted, refused = cluster(n, edges, Guard(norm, splits))
+    first, accepted, refused = cluster_records(n, edges, Guard(norm, splits))
     for a, b in sorted(splits):
         if first[a] == first[b]:
             raise ReviewflowError(

@@ -48,12 +48,14 @@ def blocking_keys(norm: pd.DataFrame) -> dict[str, pd.Series]:
     return keys
 
 
-def _codes(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Integer codes in sorted value order; "" becomes -1 (no key)."""
-    codes, uniques = pd.factorize(pd.Series(values), sort=True)
-    if len(uniques) and uniques[0] == "":
-        codes = codes - 1  # "" sorts first: shift it to -1
-    return codes.astype(np.int64)
+def _codes(values: pd.Series | np.ndarray, sort: bool = False) -> np.ndarray:
+    """Integer codes of the values (in sorted order if ``sort``); "" becomes -1 (no key)."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=sort)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes
 
 
 def _window_pairs(key: np.ndarray, rank: np.ndarray, window: int) -> np.ndarray:
@@ -78,7 +80,7 @@ def candidate_pairs(norm: pd.DataFrame, window: int = WINDOW) -> pd.DataFrame:
     """Distinct candidate pairs as positional indices ``a < b``."""
     keys = blocking_keys(norm)
     n = len(norm)
-    rank = _codes(norm["n_title"])
+    rank = _codes(norm["n_title"], sort=True)
     # Alternative (translated) titles are blocked together with main titles, so a bilingual
     # record meets the record that carries only the English title.
     starts = np.concatenate([keys.pop("title_start").to_numpy(), keys.pop("title_alt").to_numpy()])

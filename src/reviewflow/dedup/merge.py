@@ -101,13 +101,18 @@ def maybe_sheet(
 ) -> pd.DataFrame:
     """Undecided maybe pairs between different studies, side by side for a person.
 
-    One pair per pair of studies (the most similar), since one decision settles them.
+    One pair per pair of studies (the most similar), since one decision settles them; pairs
+    of studies a person already kept apart ("split") are not asked again.
     """
     maybe = labelled[labelled["rule"] == "maybe"]
     a = maybe["a"].to_numpy()
     b = maybe["b"].to_numpy()
+    settled = {(min(first[x], first[y]), max(first[x], first[y])) for x, y in decided}
     keep = first[a] != first[b]
-    keep &= np.array([(x, y) not in decided for x, y in zip(a, b, strict=True)], dtype=bool)
+    keep &= np.array(
+        [(min(x, y), max(x, y)) not in settled for x, y in zip(first[a], first[b], strict=True)],
+        dtype=bool,
+    )
     maybe = maybe[keep]
     sa, sb = first[maybe["a"].to_numpy()], first[maybe["b"].to_numpy()]
     maybe = (

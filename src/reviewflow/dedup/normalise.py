@@ -9,6 +9,8 @@ every repeat).
 from __future__ import annotations
 
 import html
+import multiprocessing
+import os
 import re
 import unicodedata
 
@@ -17,8 +19,8 @@ import pandas as pd
 
 # Letters NFKD does not decompose into ASCII.
 _FOLD = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d",
-     "Đ": "d", "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
+    {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "L", "đ": "d",
+     "Đ": "D", "œ": "oe", "Œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
 )  # fmt: skip
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 # LaTeX: accents ({\"o}, \'{e}), formatting commands (\textit{..}) and stray braces.
@@ -71,6 +73,9 @@ def simplify(value: str) -> str:
     return _NON_ALNUM.sub(" ", clean_text(value).lower()).strip()
 
 
+_TITLE_SPECIAL = re.compile(r"[\[(&<\\{;=/]")
+
+
 def title_forms(title: str) -> tuple[str, str]:
     """(main, alternative) normalised title.
 
@@ -78,6 +83,9 @@ def title_forms(title: str) -> tuple[str, str]:
     "original; English" or "original = English"; the alternative is the last part, so both
     the bilingual and the English-only record can match on it.
     """
+    if title.isascii() and not _TITLE_SPECIAL.search(title):  # most titles: nothing to undo
+        main = _NON_ALNUM.sub(" ", title.lower()).strip()
+        return main, main
     text = clean_text(title).replace("&", " and ").strip()
     for _ in range(2):  # "[...] [Article in German]" carries two notes
         text = _TITLE_NOTE.sub("", text)
@@ -86,11 +94,11 @@ def title_forms(title: str) -> tuple[str, str]:
     text = _MULTIPLE_LETTERS.sub(" ", text).strip()
     if text.startswith("[") and text.rstrip(".").endswith("]"):
         text = text.rstrip(".")[1:-1]
-    main = simplify(text)
+    main = _NON_ALNUM.sub(" ", text.lower()).strip()
     alt = main
     for sep in (" = ", "; ", " / "):
         if sep in text:
-            alt = simplify(text.rsplit(sep, 1)[1])
+            alt = _NON_ALNUM.sub(" ", text.rsplit(sep, 1)[1].lower()).strip()
             break
     if len(alt) < 20:  # a short tail is a subtitle fragment, not a translation
         alt = main
@@ -115,6 +123,8 @@ CONTRAST_WORDS = {
     "inpatients": "inpatient", "outpatients": "outpatient",
 }  # fmt: skip
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_ROMAN_KEYS = set(_ROMAN) | {"i"}
+_CONTRAST_KEYS = set(CONTRAST_WORDS)
 _SERIES_WORDS = {
     "part", "phase", "type", "stage", "grade", "class", "study", "trial", "chapter", "volume",
     "vol", "update", "edition", "no", "number", "series", "wave", "cohort", "session",
@@ -130,19 +140,20 @@ def title_markers(main: str) -> tuple[str, str, str]:
     Other numbers ("2916 samples", "p16") are compared more leniently (see match).
     """
     tokens = main.split()
-    series, others, contrast = set(), set(), set()
-    for k, tok in enumerate(tokens):
-        after_series = k > 0 and tokens[k - 1] in _SERIES_WORDS
-        if tok.isdigit():
-            value = str(int(tok))
-            is_year = len(tok) == 4 and tok[:2] in ("19", "20")
-            (series if after_series or is_year else others).add(value)
-        elif tok in _ROMAN:
-            series.add(_ROMAN[tok])
-        elif tok == "i" and after_series:
-            series.add("1")
-        elif tok in CONTRAST_WORDS:
-            contrast.add(CONTRAST_WORDS[tok])
+    present = set(tokens)
+    contrast = {CONTRAST_WORDS[t] for t in present & _CONTRAST_KEYS}
+    series, others = set(), set()
+    if present & _ROMAN_KEYS or _DIGIT.search(main):
+        for k, tok in enumerate(tokens):
+            after_series = k > 0 and tokens[k - 1] in _SERIES_WORDS
+            if tok.isdigit():
+                value = str(int(tok))
+                is_year = len(tok) == 4 and tok[:2] in ("19", "20")
+                (series if after_series or is_year else others).add(value)
+            elif tok in _ROMAN:
+                series.add(_ROMAN[tok])
+            elif tok == "i" and after_series:
+                series.add("1")
     return " ".join(sorted(series)), " ".join(sorted(others)), " ".join(sorted(contrast))
 
 
@@ -266,7 +277,9 @@ def author_families(authors: str) -> list[str]:
                 family = " ".join(words[:-1])  # "Zhou X"
             else:
                 family = words[-1]  # "Xiangdong Zhou"
-        family = _NON_LETTER.sub("", family.lower())
+        family = family.lower()
+        if not family.isalpha():
+            family = _NON_LETTER.sub("", family)
         if family:
             out.append(family)
     return out
@@ -293,6 +306,26 @@ def journal_forms(journal: str) -> tuple[str, str]:
     return name, initials
 
 
+PARALLEL_MIN = 200_000  # distinct values above which normalising uses every core
+
+
+def _apply_all(func, values: list) -> list:
+    """``func`` over ``values``; large inputs are split over worker processes (same order)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(values) < PARALLEL_MIN or workers < 2 or func.__name__ == "<lambda>":
+        return [func(v) for v in values]
+    size = -(-len(values) // workers)
+    chunks = [values[k : k + size] for k in range(0, len(values), size)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.starmap(_apply_chunk, [(func, chunk) for chunk in chunks])
+    return [r for part in parts for r in part]
+
+
+def _apply_chunk(func, values: list) -> list:
+    return [func(v) for v in values]
+
+
 def _mapped(series: pd.Series, func, n_out: int) -> list[np.ndarray]:
     """Apply ``func`` (returning an ``n_out``-tuple) once per distinct value.
 
@@ -300,10 +333,18 @@ def _mapped(series: pd.Series, func, n_out: int) -> list[np.ndarray]:
     the distinct values and spread back with integer codes.
     """
     codes, uniques = pd.factorize(series)
-    results = [func(v) for v in uniques]
+    results = _apply_all(func, uniques.tolist())
     columns = list(zip(*results, strict=True)) if results else [()] * n_out
     return [np.asarray(col, dtype=object)[codes] if len(col) else np.empty(0, object)
             for col in columns]  # fmt: skip
+
+
+def _title_kind(main_title: str) -> tuple[str]:
+    return (kind(main_title, ""),)
+
+
+def _type_kind(entry_type: str) -> tuple[str]:
+    return (kind("", entry_type),)
 
 
 def _author_forms(authors: str) -> tuple:
@@ -333,9 +374,13 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
     (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
     out["n_journal"], out["n_journal_initials"] = _mapped(records["journal"], journal_forms, 2)
-    (out["n_kind"],) = _mapped(
-        title + "\t" + records["type"].to_numpy(), lambda v: (kind(*v.split("\t")),), 1
-    )
+    (title_kind,) = _mapped(title, _title_kind, 1)
+    (type_kind,) = _mapped(records["type"], _type_kind, 1)
+    out["n_kind"] = np.array(
+        [t if not ty or t == ty else ty if not t else " ".join(sorted({*t.split(), *ty.split()}))
+         for t, ty in zip(title_kind, type_kind, strict=True)],
+        dtype=object,
+    )  # fmt: skip
     (out["n_venue"],) = _mapped(
         records["type"] + "\t" + records["journal"], lambda v: (venue_kind(*v.split("\t")),), 1
     )

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from reviewflow.records import (
-    SEPARATOR,
     extract_year,
     family_given,
     join,
@@ -153,6 +152,11 @@ def _values(original: dict, tags: tuple[str, ...]) -> list[str]:
     for tag in tags:
         vals = original.get(tag)
         if vals:
+            if len(vals) == 1:  # the common case, kept cheap for 100k-record files
+                v = vals[0].strip()
+                if v:
+                    return [v]
+                continue
             vals = [v.strip() for v in vals if v and v.strip()]
             if vals:
                 return vals
@@ -184,12 +188,15 @@ def _split(values: list[str], pattern) -> list[str]:
     return out
 
 
+_DASH = re.compile(r"\s*(?:--|–|—|-)\s*")
+
+
 def _pages(original: dict, fm: FieldMap) -> str:
     pages = _first(original, fm.pages)
     if not pages:
         start, end = _first(original, fm.start_page), _first(original, fm.end_page)
         pages = f"{start}-{end}" if start and end and start != end else start or end
-    return re.sub(r"\s*(--|–|—|-)\s*", "-", pages)
+    return _DASH.sub("-", pages) if pages else ""
 
 
 def _doi(original: dict, fm: FieldMap) -> str:
@@ -234,15 +241,15 @@ def build(original: dict[str, list[str]], fm: FieldMap) -> dict[str, str]:
         "isbn": isbn,
         "abstract": _first(original, fm.abstract),
         "keywords": join(keywords),
-        "url": join(_values(original, fm.url)).split(SEPARATOR)[0] if fm.url else "",
+        "url": " ".join((_values(original, fm.url) or [""])[0].split()),
         "language": _first(original, fm.language),
     }
 
 
 def original_json(original: dict[str, list[str]]) -> str:
     """The verbatim fields as JSON; one-value lists are stored as the bare value."""
-    return json.dumps(
-        {k: v[0] if len(v) == 1 else v for k, v in original.items()},
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    # Keys stay in file order: deterministic, and closer to "verbatim" than sorted.
+    return _dumps({k: v[0] if len(v) == 1 else v for k, v in original.items()})
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode

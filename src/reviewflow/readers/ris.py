@@ -20,10 +20,6 @@ import rispy
 from reviewflow.errors import ReviewflowError
 from reviewflow.readers.canon import FieldMap, Raw
 
-# "TY  - JOUR", "ER  -", and the looser "PMID - 1" / "KW - x" some vendors write. A longer
-# tag needs a value, so a continuation line like "ERIC - the database" is not mistaken for ER.
-_RIS_TAG = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?: (.*)|$)|([A-Z][A-Z0-9]{2,3}) {1,2}- (.*)")
-
 RIS_FIELDS = FieldMap(
     type=("TY", "M3"),
     title=("TI", "T1", "CT", "BT"),
@@ -157,10 +153,18 @@ def _split_records(
     return spans
 
 
-# Whole-text regexes (C speed): record boundaries, and the fields inside one record.
-_BOUNDARY = re.compile(r"^(?:(TY) {1,2}-(?: .*)?|(ER) {1,2}-.*)$", re.M)
-_FIELD = re.compile(
-    r"^(?:([A-Z][A-Z0-9]) {1,2}-(?: (.*))?|([A-Z][A-Z0-9]{2,3}) {1,2}- (.*))$", re.M
+# Whole-text regexes (C speed): record boundaries, and every field with its continuation
+# lines (lines that do not start with a tag). A longer tag needs a value, so a continuation
+# line like "ERIC - the database" is not mistaken for ER (synthesisr's bug).
+_TAG = r"(?:([A-Z][A-Z0-9]) {1,2}-(?: ([^\n]*))?|([A-Z][A-Z0-9]{2,3}) {1,2}- ([^\n]*))"
+_NOT_TAG = r"(?![A-Z][A-Z0-9] {1,2}-(?: |\n)|[A-Z][A-Z0-9]{2,3} {1,2}- )"
+_BOUNDARY = re.compile(r"^(?:(TY)|(ER)) {1,2}-(?: [^\n]*)?$", re.M)
+_FIELD = re.compile(rf"^{_TAG}$", re.M)
+# The same tag pattern with three groups, for the hot loop: tag, value, continuation lines.
+_FIELD_CONT = re.compile(
+    rf"^([A-Z][A-Z0-9](?:[A-Z0-9]{{1,2}}(?= {{1,2}}- ))?) {{1,2}}-(?: ([^\n]*))?\n"
+    rf"((?:{_NOT_TAG}[^\n]*\n)*)",
+    re.M,
 )
 
 
@@ -182,23 +186,32 @@ def _gap_check(text: str, start: int, end: int, line: int, path: str, stray: lis
             stray.append(line + i)
 
 
-def _fields(body: str) -> dict[str, list[str]]:
-    """Tag -> values in file order; a value's continuation lines stay in it, joined by \\n."""
+def _records(text: str) -> list[dict[str, list[str]]]:
+    """Tag -> values in file order per record; continuation lines join the value with \\n.
+
+    Call only on text whose structure ``read_ris`` has checked (TY ... ER, nothing between).
+    """
+    records = []
     rec: dict[str, list[str]] = {}
-    matches = list(_FIELD.finditer(body))
-    for i, m in enumerate(matches):
-        tag = m.group(1) or m.group(3)
-        value = (m.group(2) if m.group(1) else m.group(4)) or ""
-        nxt = matches[i + 1].start() if i + 1 < len(matches) else len(body)
-        if nxt > m.end() + 1:  # continuation lines
-            more = [ln.strip() for ln in body[m.end() + 1 : nxt].split("\n") if ln.strip()]
-            value = "\n".join([value.strip(), *more]) if more else value
-        vals = rec.get(tag)
-        if vals is None:
-            rec[tag] = [value.strip()]
+    # The hot loop of a 100k-record import: values keep their trailing spaces (verbatim);
+    # the canonical mapping strips them.
+    for tag, value, cont in _FIELD_CONT.findall(text):
+        if cont and tag != "ER":
+            more = [ln.strip() for ln in cont.split("\n") if ln.strip()]
+            if more:
+                value = "\n".join([value.strip(), *more]) if value.strip() else "\n".join(more)
+        if tag == "TY":
+            rec = {"TY": [value]}
+            records.append(rec)
+        elif tag == "ER":
+            rec = {}
         else:
-            vals.append(value.strip())
-    return rec
+            vals = rec.get(tag)
+            if vals is None:
+                rec[tag] = [value]
+            else:
+                vals.append(value)
+    return records
 
 
 def read_ris(text: str, path: str, warnings: list[str]):
@@ -209,7 +222,7 @@ def read_ris(text: str, path: str, warnings: list[str]):
     numbers, and its per-line Python is 3x too slow for 100,000 records in 10 s. The tag
     patterns follow rispy's (two-letter tag, two spaces, dash), loosened for vendor variants.
     """
-    out = []
+    starts: list[int] = []
     stray: list[int] = []
     open_m = None
     pos, line = 0, 1  # scanned up to text offset ``pos``, which is on line ``line``
@@ -224,7 +237,7 @@ def read_ris(text: str, path: str, warnings: list[str]):
                     "was never closed: expected 'ER  - ' before this line",
                     path=path,
                     line=line,
-                    record=str(len(out) + 1),
+                    record=str(len(starts) + 1),
                 )
             _gap_check(text, gap_start, m.start(), gap_line, path, stray)
             open_m = (m, line)
@@ -235,8 +248,7 @@ def read_ris(text: str, path: str, warnings: list[str]):
                     path=path,
                     line=line,
                 )
-            rec = _fields(text[open_m[0].start() : m.start()])
-            out.append(Raw(open_m[1], rec, RIS_FIELDS))
+            starts.append(open_m[1])
             open_m = None
             gap_start = m.end() + 1
             gap_line = line + 1
@@ -247,13 +259,16 @@ def read_ris(text: str, path: str, warnings: list[str]):
             "expected 'ER  - '",
             path=path,
             line=last,
-            record=str(len(out) + 1),
+            record=str(len(starts) + 1),
         )
     _gap_check(text, gap_start, len(text), gap_line, path, stray)
     if stray:
         shown = ", ".join(map(str, stray[:5])) + (" ..." if len(stray) > 5 else "")
         warnings.append(f"{len(stray)} line(s) of text between records ignored (lines {shown})")
-    return out
+    records = _records(text if text.endswith("\n") else text + "\n")
+    if len(records) != len(starts):  # both passes use the same tag pattern
+        raise AssertionError(f"RIS passes disagree: {len(records)} != {len(starts)}")
+    return [Raw(line, rec, RIS_FIELDS) for line, rec in zip(starts, records, strict=True)]
 
 
 _WOS_TAG = re.compile(r"[A-Z][A-Z0-9](?: |$)")
