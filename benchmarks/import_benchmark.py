@@ -73,7 +73,8 @@ def main() -> None:
          "bibtexparser"),
     ]  # fmt: skip
     print(
-        f"{'format':8} {'records':>8} {'ours s':>8} {'rec/s':>9} {'raw s':>7} raw parser    ratio"
+        f"{'format':8} {'records':>8} {'ours wall':>9} {'ours cpu':>8} {'rec/s cpu':>9} "
+        f"{'table cpu':>9} {'raw cpu':>7} {'raw parser':13} {'ratio':>6}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for label, name, make, raw, raw_name in cases:

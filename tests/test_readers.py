@@ -240,3 +240,55 @@ def test_format_override_wins(tmp_path):
 )
 def test_normalise_doi(raw, doi):
     assert normalise_doi(raw) == doi
+
+
+def test_bibtex_unbalanced_braces_recovered_line_by_line(tmp_path):
+    f = tmp_path / "x.bib"
+    f.write_text(
+        "@article{a,\nTitle = {First},\nYear = {2019},\n}\n\n"
+        "@article{b,\nAuthor = {Tom Cruise},\nKeywords = {law, ad(90).build()}, junk},\n"
+        "Title = {When sharing fixes prices.},\n}\n"
+    )
+    res = read_export(f)
+    a, b = res.records
+    assert a["title"] == "First" and b["line"] == 6
+    assert b["title"] == "When sharing fixes prices." and b["authors"] == "Cruise, Tom"
+    assert any("unbalanced braces" in w for w in res.warnings)
+
+
+def test_xlsx_made_with_openpyxl(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Title", "Authors", "Year", "DOI", "type"])
+    ws.append(["Care markets", "Smith A; Walter B", 2021, "10.1000/abc", "techreport"])
+    ws.append([None, None, None, None, None])
+    ws.append(["Second", "Lee C", 2020.0, None, None])
+    wb.save(tmp_path / "x.xlsx")
+    res = read_export(tmp_path / "x.xlsx")
+    a, b = res.records
+    assert res.format == "xlsx" and (a["line"], b["line"]) == (2, 4)
+    assert a["authors"] == "Smith, A; Walter, B" and a["year"] == "2021"
+    assert a["type"] == "report" and a["doi"] == "10.1000/abc" and b["year"] == "2020"
+
+
+def test_wos_table_author_emails_dropped_but_kept_in_original(tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_text("PT\tAU\tTI\tUT\nJ\tFish, Alex C. (a.fish@x.edu) ; Lee, Ann\tT\tW:1\n")
+    (rec,) = read_file(f)
+    assert rec["authors"] == "Fish, Alex C.; Lee, Ann"
+    assert "a.fish@x.edu" in json.loads(rec["original"])["AU"]
+
+
+def test_ris_short_title_and_multiline_keywords(tmp_path):
+    f = tmp_path / "x.ris"
+    f.write_text("TY  - Journal Article\nST  - Short\nKW  - one\ntwo\nER  -\n")
+    (rec,) = read_file(f)
+    assert rec["title"] == "Short" and rec["keywords"] == "one; two"
+    assert rec["type"] == "article"
+
+
+def test_er_without_record(tmp_path):
+    e = _error(tmp_path, "TY  - JOUR\nER  - \nER  - \n")
+    assert e.line == 3

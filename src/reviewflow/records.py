@@ -74,6 +74,7 @@ def extract_year(value: str | None) -> str:
 
 
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+_EMAIL = re.compile(r"\s*\([^()]*@[^()]*\)")  # WoS: "Fish, Alexander C. (a@b.edu)"
 
 
 def family_given(name: str) -> str:
@@ -83,6 +84,8 @@ def family_given(name: str) -> str:
     Scopus style) and "John Smith" / "W Guo" (given first, IEEE and Scholar style) are turned
     round. Particles such as "van der" are not guessed at.
     """
+    if "@" in name:
+        name = _EMAIL.sub("", name)
     name = " ".join(name.split()).strip(" ;")
     if not name or "," in name:
         return name

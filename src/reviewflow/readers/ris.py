@@ -22,7 +22,7 @@ from reviewflow.readers.canon import FieldMap, Raw
 
 RIS_FIELDS = FieldMap(
     type=("TY", "M3"),
-    title=("TI", "T1", "CT", "BT"),
+    title=("TI", "T1", "CT", "ST", "BT"),
     authors=("AU", "A1"),
     year=("PY", "Y1", "DA", "Y2"),
     journal=("JF", "T2", "JO", "JA", "J2", "J1", "BT", "T3"),
