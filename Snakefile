@@ -2,7 +2,6 @@
 # Read the pipeline's shape from the include list; each rules/<stage>.smk is one stage.
 from snakemake.utils import min_version
 
-
 min_version("9.0")
 
 
@@ -25,10 +24,10 @@ include: "rules/provenance.smk"
 
 
 rule all:
+    default_target: True
     input:
         "manuscript/_output/index.html",
         "manuscript/_output/index.pdf",
         "data/processed/library/library.ris",
         "data/processed/library/library.bib",
         "data/processed/provenance.json",
-    default_target: True

@@ -209,7 +209,10 @@ def generate(n: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     source, perturb = source[order], perturb[order]
     rand = rng.random((len(source), 12))
     work_rows = works.to_dict(orient="records")
-    rows = [render(work_rows[w], rand[k], p) for k, (w, p) in enumerate(zip(source, perturb))]
+    rows = [
+        render(work_rows[w], rand[k], p)
+        for k, (w, p) in enumerate(zip(source, perturb, strict=True))
+    ]
     records = pd.DataFrame(rows)
     records.insert(0, "ID", [f"id_{k + 1:07d}" for k in range(len(records))])
     groups = pd.Series(records["ID"].to_numpy()).groupby(source).agg(list)
@@ -226,9 +229,7 @@ def main() -> None:
     records, merged = generate(args.n, args.seed)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     records.to_csv(args.out_dir / "records_pre_merged.csv", index=False)
-    pd.DataFrame({"merged_ids": merged}).to_csv(
-        args.out_dir / "merged_record_ids.csv", index=False
-    )
+    pd.DataFrame({"merged_ids": merged}).to_csv(args.out_dir / "merged_record_ids.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import rispy
 from Bio import Medline
 
 from reviewflow.ingest import records_frame
-from reviewflow.readers import read_file
+from reviewflow.readers import _gc_paused, read_file
 
 
 def ris_text(n: int) -> str:
@@ -85,7 +85,8 @@ def main() -> None:
             meta = {"search_id": "s", "source": "S", "kind": "database", "source_file": name}
             rows = [{**r, **meta, "record_id": f"s:{r['position']}"} for r in recs]
             _, table_cpu, _ = _time(lambda r=rows: records_frame(r))
-            _, raw_cpu, raw_out = _time(lambda t=text, f=raw: f(t))
+            with _gc_paused():  # the same conditions our import runs under
+                _, raw_cpu, raw_out = _time(lambda t=text, f=raw: f(t))
             assert len(recs) == args.n == len(raw_out), (label, len(recs), len(raw_out))
             print(
                 f"{label:8} {len(recs):8d} {wall:9.2f} {cpu:8.2f} {len(recs) / cpu:9.0f} "

@@ -4,7 +4,6 @@ from pathlib import Path
 import yaml
 from snakemake.utils import validate
 
-
 validate(config, schema="../config/schemas/config.schema.yaml")
 
 RAW = Path("data/raw")

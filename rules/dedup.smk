@@ -2,15 +2,12 @@
 # Human decisions (force merge / split) are an input only when the file exists.
 
 
-def dedup_decisions(wildcards=None):
-    path = RAW / "dedup_decisions.csv"
-    return [str(path)] if path.exists() else []
-
-
 rule deduplicate:
     input:
         records=PROCESSED / "records" / "records.csv",
-        decisions=dedup_decisions,
+        decisions=lambda wildcards: [
+            p for p in [RAW / "dedup_decisions.csv"] if p.exists()
+        ],
     output:
         links=PROCESSED / "dedup" / "links.csv",
         studies=PROCESSED / "dedup" / "studies.csv",

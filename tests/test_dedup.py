@@ -85,13 +85,16 @@ def test_clean_text_undoes_entities_latex_and_accents(raw: str, expected: str) -
     ("raw", "main", "alt"),
     [
         ("[A study of budgets in care homes]", "a study of budgets in care homes", None),
-        ("A study of budgets in care homes. [Article in German]", "a study of budgets in care homes",
-         None),
+        ("A study of budgets in care homes. [Article in German]",
+         "a study of budgets in care homes", None),
         ("A study of budgets in care homes.[Erratum appears in J Soc Pol 2003 Jun",
          "a study of budgets in care homes", None),
         ("Derrame pleural maligno: abordagem; Malignant pleural effusion: individual management",
          "derrame pleural maligno abordagem malignant pleural effusion individual management",
          "malignant pleural effusion individual management"),
+        ("Prophylaxis in thoracic surgery. A randomized study. <ORIGINAL> PROPHYLAXIE EN "
+         "CHIRURGIE THORACIQUE", "prophylaxis in thoracic surgery a randomized study",
+         "prophylaxie en chirurgie thoracique"),
         ("Budgets &amp; care in three English councils (multiple letters) [1]",
          "budgets and care in three english councils", None),
     ],
@@ -255,6 +258,14 @@ def test_unsupported_likeness_goes_to_a_person_not_a_merge() -> None:
         "2020"
     ]
     assert result.report["maybe_pairs"] == 1
+
+
+def test_same_citation_with_differently_translated_titles_is_a_maybe() -> None:
+    a = {"title": "Persoenliche Budgets und Ungleichheit in der Altenpflege"}
+    b = {"title": "[Personal budgets and inequality in care for older people]"}
+    result = deduplicate(records({**BASE, **a}, {**BASE, **b}))
+    assert not merged(result.links)
+    assert len(result.maybe) == 1 and int(result.maybe["title_similarity"].iloc[0]) < 70
 
 
 def test_record_without_title_is_not_merged_automatically() -> None:

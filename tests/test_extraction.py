@@ -277,3 +277,18 @@ def test_not_utf8(tmp_path: Path) -> None:
             tmp_path / "x.csv", DATA / "codebook.yaml", DATA / "full_text.csv", DATA / "studies.csv"
         )
     assert info.value.path == str(tmp_path / "x.csv")
+
+
+def test_label_must_fit_the_study_its_id_names(tmp_path: Path, rows: pd.DataFrame) -> None:
+    rows.loc[0, "label"] = "Brown and Lee (2012)"  # wos:3 is Jones and Lee
+    err = error_of(tmp_path, rows)
+    assert (err.line, err.record) == (2, "wos:3")
+    assert "label 'Brown and Lee (2012)' does not fit study scopus:1" in err.message
+    assert "authors are 'Jones, Bo; Lee, Cy'" in err.message
+
+
+def test_label_year_may_differ_by_one(tmp_path: Path, rows: pd.DataFrame) -> None:
+    rows.loc[0, "label"] = "Jones and Lee (2013)"
+    assert len(build(tmp_path, rows)) == 3
+    rows.loc[0, "label"] = "Jones and Lee (2015)"
+    assert "year is 2012" in error_of(tmp_path, rows).message

@@ -93,3 +93,27 @@ def test_bad_export_is_a_clean_error(tmp_path, capsys, broken):
     err = capsys.readouterr().err
     assert err.startswith("reviewflow: error: ") and "basic.ris" in err
     assert "Traceback" not in err
+
+
+def test_empty_export_is_an_error_even_for_zero_hits(tmp_path, capsys):
+    """The issue: an empty file gets a clear error (it may be a failed download)."""
+    log = _project(tmp_path)
+    (log.parent / "exports" / "none.ris").write_text("")
+    log.write_text(
+        log.read_text()
+        + "  - id: empty\n    source: ERIC\n    kind: database\n    date: 2019-02-14\n"
+        "    query: x\n    file: exports/none.ris\n    hits: 0\n"
+    )
+    assert _run(log, tmp_path / "out") == 1
+    assert "none.ris: file is empty" in capsys.readouterr().err
+
+
+def test_symlink_out_of_raw_is_refused(tmp_path, capsys):
+    log = _project(tmp_path)
+    outside = tmp_path / "secret.ris"
+    shutil.copy(DATA / "basic.ris", outside)
+    target = log.parent / "exports" / "basic.ris"
+    target.unlink()
+    target.symlink_to(outside)
+    assert _run(log, tmp_path / "out") == 1
+    assert "leads outside data/raw" in capsys.readouterr().err

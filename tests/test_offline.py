@@ -60,9 +60,12 @@ SITECUSTOMIZE = textwrap.dedent(
         host = address[0] if isinstance(address, tuple) and address else address
         return _is_loopback(host)
 
+    # The whole command line ("python -m ipykernel_launcher ..."); sys.argv is not set yet.
+    _CMD = " ".join(getattr(sys, "orig_argv", sys.argv))[:300]
+
     def _record(kind, address):
         with open(_LOG, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {' '.join(sys.argv)[:200]!r} {kind} {address!r}\\n")
+            fh.write(f"{os.getpid()} {_CMD!r} {kind} {address!r}\\n")
 
     def _guard(kind, method, address_index):
         def guarded(self, *args, **kwargs):
@@ -75,7 +78,7 @@ SITECUSTOMIZE = textwrap.dedent(
 
     if _LOG:
         with open(_LOG + ".loaded", "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {' '.join(sys.argv)[:200]!r}\\n")
+            fh.write(f"{os.getpid()} {_CMD!r}\\n")
         socket.socket.connect = _guard("connect", socket.socket.connect, 0)
         socket.socket.connect_ex = _guard("connect", socket.socket.connect_ex, 0)
         socket.socket.sendto = _guard("sendto", socket.socket.sendto, -1)

@@ -150,3 +150,32 @@ def test_key_packages_are_the_declared_runtime_dependencies() -> None:
         assert expected in names
     assert names == sorted(names)
     assert "hypothesis" not in names
+
+
+@pytest.mark.slow
+def test_supplement_prints_the_build_provenance(tmp_path_factory) -> None:
+    """Every value of provenance.json appears in the rendered manuscript (HTML and PDF)."""
+    from test_offline import build_once
+
+    build = build_once("guard", tmp_path_factory)
+    build.assert_succeeded()
+    rec = json.loads((build.project / "data/processed/provenance.json").read_text("utf-8"))
+    html = (build.project / "manuscript/_output/index.html").read_text(encoding="utf-8")
+    values = [
+        rec["snakemake"],
+        rec["python"]["version"],
+        rec["inputs"]["manifest_sha256"],
+        *rec["inputs"]["raw"].values(),
+        *rec["packages"].values(),
+        *(v for k, v in rec["renderer"].items() if k != "name"),
+    ]
+    missing = [v for v in values if str(v) not in html]
+    assert missing == []
+    if shutil.which("pdftotext"):
+        pdf = subprocess.run(
+            ["pdftotext", str(build.project / "manuscript/_output/index.pdf"), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        # Typst breaks long hashes with zero-width spaces.
+        assert rec["inputs"]["manifest_sha256"] in pdf.replace("\u200b", "")

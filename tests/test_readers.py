@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewflow.errors import ReviewflowError
-from reviewflow.readers import read_export, read_file
+from reviewflow.readers import FORMATS, read_export, read_file
 from reviewflow.records import normalise_doi
 
 DATA = Path(__file__).parent / "data" / "readers"
@@ -292,3 +294,47 @@ def test_ris_short_title_and_multiline_keywords(tmp_path):
 def test_er_without_record(tmp_path):
     e = _error(tmp_path, "TY  - JOUR\nER  - \nER  - \n")
     assert e.line == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "fmt"),
+    [
+        ("PT  - Journal Article\nPMID- 1\nTI  - x\n", "a.txt", "medline"),
+        ("PT J\nAU x\nER\n", "a.txt", "wos"),
+        ("\n\nTY  - JOUR\nER  - \n", "a.txt", "ris"),
+        ("% c\n@Article{k, title={x}}\n", "a.txt", "bibtex"),
+        ("%0 Book\n%T x\n", "a.txt", "refer"),
+        ("a\tb\tc\n1\t2\t3\n", "a.txt", "tsv"),
+        ('"a","b","c"\n', "a.txt", "csv"),
+        ("<?xml version='1.0'?><xml><records><record/></records></xml>", "a", "endnote_xml"),
+        ("[]", "a", "scholar_json"),
+        ("Smith J (2001) A title. A Journal 1(2): 3-4.\n", "a.md", "reference_list"),
+        ("hello\n", "a.txt", None),
+    ],
+)
+def test_detect_format(text, name, fmt):
+    from reviewflow.readers import detect_format
+
+    assert detect_format(text, name) == fmt
+
+
+_SEEDS = [p.read_bytes() for p in sorted(DATA.iterdir())]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cut=st.integers(0, 2000),
+    junk=st.binary(max_size=20),
+    fmt=st.sampled_from([None, *FORMATS]),
+)
+def test_mangled_files_give_records_or_reviewflow_error(tmp_path_factory, seed, cut, junk, fmt):
+    """Truncated or spliced exports, read as any format: records, or ReviewflowError only."""
+    f = tmp_path_factory.mktemp("fuzz") / "x.dat"
+    f.write_bytes(seed[:cut] + junk + seed[cut:][: len(seed) // 2])
+    try:
+        records = read_file(f, fmt)
+    except ReviewflowError as exc:
+        assert exc.path == str(f) and exc.message
+    else:
+        assert records and all(r["original"].startswith("{") for r in records)

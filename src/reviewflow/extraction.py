@@ -10,6 +10,7 @@ included at full text. Every function here is pure; ``notebooks/extraction.ipynb
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -408,6 +409,47 @@ def check_coverage(
         )
 
 
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def check_labels(
+    df: pd.DataFrame,
+    study_ids: pd.Series,
+    studies: pd.DataFrame,
+    id_col: str = "id",
+    path: str | Path = "extraction.csv",
+) -> None:
+    """Each row's label must fit the study its id resolves to: first author and year.
+
+    Record ids are positions in export files, so an edited export can silently shift an id to
+    another work; this catches it. The year may differ by one (online-first vs print).
+    """
+    if "label" not in df.columns:
+        return
+    meta = studies.set_index("study_id")
+    for i, (label, sid) in enumerate(zip(df["label"], study_ids, strict=True)):
+        m = re.match(r"^(.+?)(?: and .+| et al\.?)? \((\d{4})\)$", label.strip())
+        if not m:
+            continue
+        name, year = m.group(1).strip(), int(m.group(2))
+        authors = str(meta.at[sid, "authors"]) if "authors" in meta.columns else ""
+        got_year = str(meta.at[sid, "year"]) if "year" in meta.columns else ""
+        problems = []
+        if authors and _fold(name) not in _fold(authors):
+            problems.append(f"authors are {authors[:80]!r}")
+        if got_year.isdigit() and abs(int(got_year) - year) > 1:
+            problems.append(f"year is {got_year}")
+        if problems:
+            raise ReviewflowError(
+                f"label {label!r} does not fit study {sid} ({'; '.join(problems)}): is the id "
+                "right? Record ids move when an export file changes",
+                path=path,
+                line=i + HEADER_LINES,
+                record=df[id_col].iloc[i],
+            )
+
+
 # --- Output ---------------------------------------------------------------------------------
 
 
@@ -440,4 +482,5 @@ def build_included_studies(
     id_col = codebook.id_field
     study_ids = resolve_ids(df, studies, id_col, extraction_path)
     check_coverage(study_ids, df, included, id_col, extraction_path)
+    check_labels(df, study_ids, studies, id_col, extraction_path)
     return included_studies_table(df, study_ids, studies, codebook)

@@ -78,12 +78,18 @@ def write_yaml(obj: Any, path: str | Path) -> None:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Load YAML safely; syntax errors name the file and line."""
+    """Load YAML safely; syntax and encoding errors name the file and line."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ReviewflowError("file not found", path=path) from None
+    try:
+        return yaml.safe_load(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ReviewflowError(
+            "not UTF-8 text; save the file as UTF-8", path=path, line=line
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

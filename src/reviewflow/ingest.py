@@ -41,8 +41,12 @@ def check_hits(search: Search, n_parsed: int, path: Path) -> list[str]:
 def import_search(search: Search, raw_dir: Path) -> tuple[list[dict], dict]:
     """Rows for records.csv and the report entry of one search."""
     path = search.path(raw_dir)
+    if not path.resolve().is_relative_to(Path(raw_dir).resolve()):
+        raise ReviewflowError(
+            f"search {search.id!r}: `file` leads outside data/raw (through a link)", path=path
+        )
     log.info("importing %s (%s)", search.file, search.id)
-    result = read_export(path, search.format)
+    result = read_export(path, search.format)  # an empty file is an error, even for 0 hits
     warnings = [*result.warnings, *check_hits(search, len(result.records), path)]
     meta = {
         "search_id": search.id,

@@ -140,7 +140,12 @@ def _parse_entry(entry, line: int | None, path: Path) -> Search:
 def load_search_log(path: str | Path) -> list[Search]:
     """Validated searches in log order; raises ReviewflowError naming file and line."""
     path = Path(path)
-    data = read_yaml(path)
+    try:
+        data = read_yaml(path)
+    except UnicodeDecodeError as exc:
+        raise ReviewflowError(
+            f"not UTF-8 text (byte {exc.start}): save the search log as UTF-8 YAML", path=path
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("searches"), list):
         raise ReviewflowError("expected a top-level `searches:` list", path=path, line=1)
     lines = _entry_lines(path)

@@ -361,7 +361,7 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
         return _empty_figure(width, "No included studies")
     grid = emap.set_index("factor")[studies]
     names = [_wrap(f, 34) for f in grid.index]
-    height = 0.3 * len(grid) + 1.8
+    height = 0.34 * len(grid) + 2.0
     fig, ax = plt.subplots(figsize=(width, height))
     cmap = sns.color_palette(["#f2f2f2", "#2b6a99"], as_cmap=True)
     sns.heatmap(
@@ -377,8 +377,9 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
         yticklabels=names,
         square=False,
     )
-    ax.tick_params(axis="x", labelrotation=90, labelsize=7, length=0)
-    ax.tick_params(axis="y", labelrotation=0, labelsize=7, length=0)
+    # Sizes in points at the figure's own width, so the PDF at text width reads like the text.
+    ax.tick_params(axis="x", labelrotation=90, labelsize=8.5, length=0)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8.5, length=0)
     ax.xaxis.tick_top()
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -395,7 +396,7 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
                 labels.get(caps[start], caps[start]).replace(" capital", "\ncapital"),
                 va="center",
                 ha="left",
-                fontsize=7.5,
+                fontsize=9,
                 fontweight="bold",
             )
             start = i
@@ -416,7 +417,7 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
     fig, axes = plt.subplots(
         len(facets),
         1,
-        figsize=(width, 0.22 * sum(sizes) + 0.6 * len(facets)),
+        figsize=(width, 0.24 * sum(sizes) + 0.65 * len(facets)),
         gridspec_kw={"height_ratios": sizes},
         sharex=True,
     )
@@ -430,8 +431,8 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
             color=color,
             orient="h",
         )
-        ax.set_title(f"By {facet}", loc="left", fontsize=9, fontweight="bold")
-        ax.tick_params(labelsize=8)
+        ax.set_title(f"By {facet}", loc="left", fontsize=10, fontweight="bold")
+        ax.tick_params(labelsize=9)
         ax.set_ylabel("")
         for p, n in zip(ax.patches, sub["n_studies"], strict=False):
             ax.text(
@@ -439,9 +440,9 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
                 p.get_y() + p.get_height() / 2,
                 str(n),
                 va="center",
-                fontsize=7.5,
+                fontsize=8.5,
             )
-    axes[-1].set_xlabel("Number of studies", fontsize=8)
+    axes[-1].set_xlabel("Number of studies", fontsize=9)
     top = int(chars["n_studies"].max()) if len(chars) else 1
     axes[-1].set_xlim(0, top + 0.8)
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))

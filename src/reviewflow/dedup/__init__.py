@@ -108,7 +108,10 @@ def decision_pairs(
                 f"contradicts line {seen[pair][1]} for the same pair", path=path, line=line
             )
         seen[pair] = (decision, line)
-        (merges.append(pair) if decision == "merge" else splits.add(pair))
+        if decision == "merge":
+            merges.append(pair)
+        else:
+            splits.add(pair)
     return merges, splits
 
 
@@ -120,6 +123,7 @@ def deduplicate(
 ) -> Result:
     """Link every record to its study; ``records`` must already pass ``check_records``."""
     decisions = decisions if decisions is not None else read_decisions(None)
+    merges, splits = decision_pairs(decisions, records["record_id"], decisions_path)
     t0 = time.perf_counter()
     n = len(records)
     log.info("dedup: normalising %d records", n)
@@ -128,7 +132,6 @@ def deduplicate(
     log.info("dedup: %d candidate pairs (%.1fs)", len(pairs), time.perf_counter() - t0)
     labelled = label(features(norm, pairs))
     log.info("dedup: pairs scored (%.1fs)", time.perf_counter() - t0)
-    merges, splits = decision_pairs(decisions, records["record_id"], decisions_path)
     edges = labelled.loc[
         ~labelled["rule"].isin(["", "maybe"]), ["a", "b", "rule", "score"]
     ].reset_index(drop=True)
@@ -151,7 +154,8 @@ def deduplicate(
     studies = studies_table(records, first)
     decided = set(merges) | splits
     maybe = maybe_sheet(records, labelled, first, decided)
-    return Result(links, studies, maybe, report(links, labelled, maybe, refused, decisions))
+    summary = report(links, labelled, maybe, refused, decisions, candidates=len(pairs))
+    return Result(links, studies, maybe, summary)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -1,7 +1,7 @@
 """Blocking: propose candidate pairs cheaply so cost grows linearly with the records.
 
 Each blocking key groups records that a duplicate would very probably share (the DOI, the
-start or end of the title, first author + year, volume + first page). Within a key the
+start or end of the title, first author + year, year + volume + first page). Within a key the
 records are sorted by title and each is paired with the next ``window`` records of the same
 key (the sorted-neighbourhood method): small blocks give all their pairs, and a huge block
 (a common surname in a common year) costs ``window`` pairs per record instead of n^2.
@@ -41,9 +41,9 @@ def blocking_keys(norm: pd.DataFrame) -> dict[str, pd.Series]:
         "author_year": (norm["n_first_author"] + " " + year).where(
             (norm["n_first_author"] != "") & (norm["n_year"] > 0), ""
         ),
-        "volume_page": (norm["n_volume"] + " " + norm["n_page_lo"].astype(str)).where(
-            (norm["n_volume"] != "") & (norm["n_page_lo"] >= 0), ""
-        ),
+        "year_volume_page": (
+            year + " " + norm["n_volume"] + " " + norm["n_page_lo"].astype(str)
+        ).where((norm["n_volume"] != "") & (norm["n_page_lo"] >= 0) & (norm["n_year"] > 0), ""),
     }
     return keys
 

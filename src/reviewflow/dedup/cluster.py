@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 HUMAN_MERGE = "human_merge"
 RULE_ORDER = {HUMAN_MERGE: -1, **{r.name: k for k, r in enumerate(RULES)}}
-# Groups above this size are not checked member by member (keeps cost bounded); they can
-# only arise from many strong rule matches on the same work.
+# Two groups whose sizes multiply beyond GUARD_LIMIT**2 are not joined automatically (the
+# member-by-member check would be too costly, and no real work has hundreds of records).
 GUARD_LIMIT = 200
 
 
@@ -104,10 +104,12 @@ def cluster(
             continue
         ma = members.get(ra, [ra])
         mb = members.get(rb, [rb])
-        if rule != HUMAN_MERGE and len(ma) * len(mb) <= GUARD_LIMIT**2:
-            if any(guard.contradicts(x, y) for x in ma for y in mb):
-                refused += 1
-                continue
+        if rule != HUMAN_MERGE and (
+            len(ma) * len(mb) > GUARD_LIMIT**2
+            or any(guard.contradicts(x, y) for x in ma for y in mb)
+        ):
+            refused += 1
+            continue
         if len(ma) < len(mb):
             ra, rb, ma, mb = rb, ra, mb, ma
         parent[rb] = ra

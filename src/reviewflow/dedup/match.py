@@ -70,17 +70,26 @@ RULES: tuple[Rule, ...] = (
 # Pairs passing no rule but looking alike go to a person.
 MAYBE_TITLE = 85.0
 MAYBE_AUTHOR = 60.0
+MAYBE_AUTHOR_CITATION = 90.0
 JOURNAL_SAME = 85.0
 JOURNAL_CONFLICT = 50.0
 
 
-def rules_table() -> pd.DataFrame:
-    """The rules as a table (documentation and the report)."""
+def rules_list() -> list[dict]:
+    """The rules as plain records (for the report; JSON-safe)."""
     rows = [asdict(r) for r in RULES]
     for row in rows:
-        row["same"] = ", ".join(row["same"])
-        row["same_any"] = ", ".join(row["same_any"])
-    return pd.DataFrame(rows)
+        row["same"] = list(row["same"])
+        row["same_any"] = list(row["same_any"])
+    return rows
+
+
+def rules_table() -> pd.DataFrame:
+    """The rules as a table (documentation)."""
+    table = pd.DataFrame(rules_list())
+    for col in ("same", "same_any"):
+        table[col] = table[col].map(", ".join)
+    return table
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -127,37 +136,73 @@ def _pages_state(norm: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray
     return np.where((lo1 < 0) | (lo2 < 0), ABSENT, state).astype(np.int8)
 
 
-def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Similarities and field agreement for every candidate pair."""
+# Below this title similarity (and without containment) no rule and no maybe can fire, so
+# the other fields are not compared at all: most blocked pairs stop here, cheaply.
+TITLE_FLOOR = 70.0
+
+
+def title_similarity(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Title similarity (best over main/alternative forms) and containment, per pair."""
     a = pairs["a"].to_numpy()
     b = pairs["b"].to_numpy()
-
-    def col(name: str) -> tuple[np.ndarray, np.ndarray]:
-        values = norm[name].to_numpy(dtype=object)
-        return values[a], values[b]
-
-    out = pairs.copy()
-    ta, tb = col("n_title")
-    aa, ab = col("n_title_alt")
+    titles = norm["n_title"].to_numpy(dtype=object)
+    alts = norm["n_title_alt"].to_numpy(dtype=object)
+    ta, tb, aa, ab = titles[a], titles[b], alts[a], alts[b]
     title = _ratio(ta, tb)
     has_alt = np.flatnonzero((ta != aa) | (tb != ab))
     for x, y in ((aa, tb), (ta, ab), (aa, ab)):
         title[has_alt] = np.maximum(title[has_alt], _ratio(x[has_alt], y[has_alt]))
-    out["title"] = title
-    # A title wholly inside the other: a dropped or glued-on subtitle.
+    # A title wholly inside the other (a dropped or glued-on subtitle). Containment of a
+    # title of s characters in one of at most 3s gives ratio >= 50, so lower pairs skip it.
     contained = np.zeros(len(pairs), dtype=bool)
-    mid = np.flatnonzero((title >= 0) & (title < 95))
+    mid = np.flatnonzero((title >= 50) & (title < 95))
     if len(mid):
         shorter = np.minimum(
             pd.Series(ta[mid]).str.len().to_numpy(), pd.Series(tb[mid]).str.len().to_numpy()
         )
         partial = process.cpdist(ta[mid], tb[mid], scorer=fuzz.partial_ratio, workers=-1)
         contained[mid] = (partial >= 97) & (shorter >= 30)
-    out["title_contained"] = contained
+    return pairs.assign(title=title, title_contained=contained)
+
+
+def same_citation(norm: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Same year, volume and full page range (several pages): the citation of one work.
+
+    Such pairs whose titles differ (a title translated differently by each database) are
+    shown to a person as "maybe"; they are never merged on the citation alone.
+    """
+    a = pairs["a"].to_numpy()
+    b = pairs["b"].to_numpy()
+    year = norm["n_year"].to_numpy()
+    volume = norm["n_volume"].to_numpy(dtype=object)
+    lo, hi = norm["n_page_lo"].to_numpy(), norm["n_page_hi"].to_numpy()
+    return (
+        (year[a] == year[b])
+        & (year[a] > 0)
+        & (volume[a] == volume[b])
+        & (volume[a] != "")
+        & (lo[a] == lo[b])
+        & (hi[a] == hi[b])
+        & (hi[a] > lo[a])
+    )
+
+
+def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Similarities and field agreement for the candidate pairs whose titles are alike."""
+    scored = title_similarity(norm, pairs)
+    scored["same_citation"] = same_citation(norm, scored)
+    keep = (scored["title"] >= TITLE_FLOOR) | scored["title_contained"] | scored["same_citation"]
+    out = scored[keep].reset_index(drop=True)
+    a = out["a"].to_numpy()
+    b = out["b"].to_numpy()
+
+    def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+        values = norm[name].to_numpy(dtype=object)
+        return values[a], values[b]
 
     n_auth = norm["n_n_authors"].to_numpy()
     k = np.minimum(np.minimum(n_auth[a], n_auth[b]), 5)
-    author = np.full(len(pairs), MISSING)
+    author = np.full(len(out), MISSING)
     for kk in range(1, 6):
         idx = np.flatnonzero(k == kk)
         if len(idx):
@@ -277,6 +322,14 @@ def label(f: pd.DataFrame) -> pd.DataFrame:
         & free
         & (title >= MAYBE_TITLE)
         & ((author >= MAYBE_AUTHOR) | (author == MISSING))
+    )
+    # Same citation, differently translated titles, same authors (or none given).
+    maybe |= (
+        (rule == "")
+        & free
+        & f["same_citation"].to_numpy()
+        & (title >= 0)
+        & ((author >= MAYBE_AUTHOR_CITATION) | (author == MISSING))
     )
     rule[maybe] = "maybe"
     out["rule"] = rule

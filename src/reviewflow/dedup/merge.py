@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reviewflow.dedup.match import rules_table
+from reviewflow.dedup.match import rules_list
 from reviewflow.files import neutralise_formula
 
 STUDY_FIELDS = [
@@ -49,16 +49,26 @@ def links_table(records: pd.DataFrame, first: np.ndarray, accepted: pd.DataFrame
     )
 
 
+def _quality(values: pd.Series) -> pd.Series:
+    """Prefer full, clean values: longer, not ALL CAPS, no leftover markup or brackets."""
+    text = values.astype(str)
+    score = text.str.len()
+    score -= 1000 * (text.str.isupper() & (text.str.len() > 10))
+    score -= 1000 * text.str.contains(r"&[a-z]+;|&#\d+;|<[a-z/]", regex=True)
+    score -= 500 * text.str.startswith("[")
+    return score
+
+
 def _best_values(records: pd.DataFrame, study: np.ndarray, field: str) -> pd.Series:
-    """Per study, the most frequent non-empty value (ties: longest, then first record)."""
+    """Per study, the most frequent non-empty value (ties: the cleanest fullest, then first)."""
     values = records[field]
     long = pd.DataFrame({"study": study, "pos": np.arange(len(records)), "value": values})
     long = long[long["value"] != ""]
     count = long.groupby(["study", "value"], sort=False)["pos"].transform("size")
     if field == "abstract":
         count = count * 0  # the fullest abstract, not the most repeated one
-    long = long.assign(_c=-count, _l=-long["value"].str.len())
-    best = long.sort_values(["study", "_c", "_l", "pos"], kind="stable").drop_duplicates("study")
+    long = long.assign(_c=-count, _q=-_quality(long["value"]))
+    best = long.sort_values(["study", "_c", "_q", "pos"], kind="stable").drop_duplicates("study")
     return best.set_index("study")["value"]
 
 
@@ -148,6 +158,7 @@ def report(
     maybe: pd.DataFrame,
     refused: int,
     decisions: pd.DataFrame,
+    candidates: int,
 ) -> dict:
     """Counts per rule and per step; no timings, so the file is reproducible."""
     n_studies = int((links["rule"] == "self").sum())
@@ -157,7 +168,8 @@ def report(
         "studies": n_studies,
         "duplicates": len(links) - n_studies,
         "links_by_rule": {k: int(v) for k, v in links["rule"].value_counts().items()},
-        "candidate_pairs": len(labelled),
+        "candidate_pairs": int(candidates),
+        "compared_pairs": len(labelled),
         "pairs_by_rule": {
             k: int(v)
             for k, v in labelled.loc[labelled["rule"] != "", "rule"].value_counts().items()
@@ -166,5 +178,5 @@ def report(
         "refused_by_guard": int(refused),
         "maybe_pairs": len(maybe),
         "human_decisions": {k: int((decisions["decision"] == k).sum()) for k in ("merge", "split")},
-        "rules": rules_table().to_dict(orient="records"),
+        "rules": rules_list(),
     }

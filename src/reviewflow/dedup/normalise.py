@@ -45,7 +45,7 @@ _DIGITS = re.compile(r"\d+")
 _NON_DIGIT = re.compile(r"\D")
 _NON_LETTER = re.compile(r"[^a-z]")
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+")
-_PARENS = re.compile(r"\([^)]*\)")
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EMBASE_CONFERENCE = re.compile(r"\.\s*(?=conference:|congress:|meeting:)", re.IGNORECASE)
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 
@@ -81,11 +81,16 @@ def title_forms(title: str) -> tuple[str, str]:
 
     A translated title is often bracketed ("[A study of ...]") and some databases give
     "original; English" or "original = English"; the alternative is the last part, so both
-    the bilingual and the English-only record can match on it.
+    the bilingual and the English-only record can match on it. Ovid's "English <ORIGINAL>
+    original" keeps the English part as main and the original as alternative.
     """
     if title.isascii() and not _TITLE_SPECIAL.search(title):  # most titles: nothing to undo
         main = _NON_ALNUM.sub(" ", title.lower()).strip()
         return main, main
+    original = ""
+    if "<ORIGINAL>" in title.upper():  # Ovid: "English title <ORIGINAL> original title"
+        k = title.upper().index("<ORIGINAL>")
+        title, original = title[:k], title[k + len("<ORIGINAL>") :]
     text = clean_text(title).replace("&", " and ").strip()
     for _ in range(2):  # "[...] [Article in German]" carries two notes
         text = _TITLE_NOTE.sub("", text)
@@ -100,6 +105,8 @@ def title_forms(title: str) -> tuple[str, str]:
         if sep in text:
             alt = _NON_ALNUM.sub(" ", text.rsplit(sep, 1)[1].lower()).strip()
             break
+    if original:
+        alt = _NON_ALNUM.sub(" ", clean_text(original).lower()).strip()
     if len(alt) < 20:  # a short tail is a subtitle fragment, not a translation
         alt = main
     return main, alt
@@ -298,7 +305,7 @@ def journal_forms(journal: str) -> tuple[str, str]:
     text = clean_text(journal).replace("&", " and ")
     if " = " in text:
         text = text.rsplit(" = ", 1)[1]
-    text = _PARENS.sub(" ", text)  # "(Sao Paulo)", "(Chicago, Ill.)"
+    text = _PARENS.sub(" ", text)  # "(Sao Paulo)", "[Electronic Resource]"
     # Embase: "Journal of X.Conference: 23rd Congress of ..." is published in Journal of X.
     text = _EMBASE_CONFERENCE.split(text)[0]
     name = simplify(text)

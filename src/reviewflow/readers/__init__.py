@@ -6,20 +6,25 @@ Entry points (the only ones other code should use)::
     read_export(path, format=None) -> ReadResult   # records + format, encoding, warnings
 
 Each record dict has the canonical fields of ``reviewflow.records.FIELDS`` (strings; authors
-and keywords joined with "; "), plus ``position`` (1-based), ``line`` (where the record starts
-in the decoded file), ``format`` and ``original`` (JSON of the verbatim fields). ``format``
+"Family, Given" and keywords joined with "; "), plus ``position`` (int, 1-based), ``line``
+(int, where the record starts; CR, CRLF and "\\r\\r\\n" each count as one line end),
+``format`` and ``original`` (JSON object of the verbatim fields, in file order). ``format``
 overrides detection; names are in ``detect.FORMATS``. Bad input of any kind (empty, binary,
 undecodable, truncated, malformed) raises only ``ReviewflowError`` naming the file and line.
 
 Modules: ``decode`` (bytes to text), ``detect`` (format from content), ``canon`` (mapping
-tables to canonical fields), ``ris`` (RIS dialects + Web of Science, via rispy), ``medline``
+tables to canonical fields), ``ris`` (RIS dialects by
+whole-text regexes, Web of Science via rispy's WokParser), ``medline``
 (Bio.Medline), ``bibtex`` (bibtexparser v2), ``refer`` (EndNote %-tagged), ``tables``
 (CSV/TSV/XLSX), ``others`` (Scholar JSON, EndNote XML, plain reference lists).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,9 +66,29 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file's records are built.
+
+    A 100k-record import allocates millions of small lists and dicts that form no cycles;
+    the collector re-scanning them all repeatedly cost about half the import time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_export(path: str | Path, format: str | None = None) -> ReadResult:
     """Read one export file into canonical records (see the package docstring)."""
-    path = str(path)
+    with _gc_paused():
+        return _read_export(str(path), format)
+
+
+def _read_export(path: str, format: str | None) -> ReadResult:
     if format is not None and format not in FORMATS:
         raise ReviewflowError(
             f"unknown format {format!r}; expected one of {', '.join(FORMATS)}", path=path
@@ -104,7 +129,7 @@ def read_export(path: str | Path, format: str | None = None) -> ReadResult:
             raws = _TEXT_READERS[fmt](text, path, warnings)
         except ReviewflowError:
             raise
-        except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, LookupError, RecursionError) as exc:
             # A library choking on malformed input must still end as a clear error.
             raise ReviewflowError(
                 f"malformed {fmt} file: {type(exc).__name__}: {exc}", path=path

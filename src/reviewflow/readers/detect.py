@@ -40,7 +40,9 @@ def detect_format(text: str, path: str | Path) -> str | None:
         return "endnote_xml"
     if _RIS_TY.search(head):
         return "ris"
-    if re.match(r"(FN |VR |PT )", stripped) or (_WOS_PT.search(head) and _WOS_ER.search(head)):
+    if re.match(r"(?:FN |VR |PT [A-Z]\s*\n)", stripped) or (
+        _WOS_PT.search(head) and _WOS_ER.search(head)
+    ):
         return "wos"
     if _BIBTEX.search(head):
         return "bibtex"

@@ -34,36 +34,48 @@ MEDLINE_FIELDS = FieldMap(
 )
 
 
+# Bio.Medline keys a line by its first four characters, so a field line must be laid out as
+# MEDLINE does: tag padded to four, then "- " (ERIC also writes "ISSN - ").
+_FIELD = r"(?:[A-Z][A-Z0-9](?:[A-Z0-9]{2}|[A-Z0-9] | {2})-(?: |$)|[A-Z][A-Z0-9]{3} - )"
+_BAD_LINE = re.compile(rf"^(?!$|      |{_FIELD}).+$", re.M)
+_START = re.compile(r"(?:\A|\n\n)([^\n])")
+_WS_ONLY = re.compile(r"^[ \t]+$", re.M)
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
 def read_medline(text: str, path: str, warnings: list[str]):
-    lines = text.split("\n")
-    chunks: list[tuple[int, list[str]]] = []
-    current: list[str] = []
-    start = 0
-    for i, line in enumerate(lines):
-        if not line.strip():
-            if current:
-                chunks.append((start, current))
-                current = []
-            continue
-        if line[:6] == "      " and current:
-            current.append(line + "\n")
-            continue
-        if not FIELD_LINE.match(line):
+    """Records are blank-line separated; whole-text regexes find their starts and any line
+    that is neither a field nor a six-space continuation, then Bio.Medline parses them all."""
+    text = _WS_ONLY.sub("", text)
+    lead = len(text) - len(text.lstrip("\n"))  # blank lines before the first record
+    text = text.strip("\n")
+    bad = _BAD_LINE.search(text)
+    if bad:
+        raise ReviewflowError(
+            f"expected a MEDLINE field ('TAG - value', tag padded to four characters) or a "
+            f"continuation line indented by six spaces, found {bad.group(0)[:40]!r}",
+            path=path,
+            line=lead + _line_of(text, bad.start()),
+        )
+    starts, pos, line = [], 0, 1 + lead
+    for m in _START.finditer(text):
+        line += text.count("\n", pos, m.start(1))
+        pos = m.start(1)
+        if text.startswith("      ", pos):
             raise ReviewflowError(
-                f"expected a MEDLINE field ('TAG - value') or a continuation line indented "
-                f"by six spaces, found {line[:40]!r}",
+                "a record starts with a continuation line: expected a field 'TAG - value'",
                 path=path,
-                line=i + 1,
-                record=str(len(chunks) + 1),
+                line=line,
+                record=str(len(starts) + 1),
             )
-        if not current:
-            start = i + 1
-        current.append(line + "\n")
-    if current:
-        chunks.append((start, current))
-    out = []
-    for line_no, chunk in chunks:
-        (rec,) = Medline.parse(chunk)
-        original = {k: v if isinstance(v, list) else [v] for k, v in rec.items()}
-        out.append(Raw(line_no, original, MEDLINE_FIELDS))
-    return out
+        starts.append(line)
+    records = list(Medline.parse(text.splitlines(keepends=True)))
+    if len(records) != len(starts):  # both split on blank lines
+        raise AssertionError(f"MEDLINE passes disagree: {len(records)} != {len(starts)}")
+    return [
+        Raw(line, {k: v if isinstance(v, list) else [v] for k, v in rec.items()}, MEDLINE_FIELDS)
+        for line, rec in zip(starts, records, strict=True)
+    ]

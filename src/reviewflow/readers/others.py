@@ -117,9 +117,15 @@ def _flatten(elem: ET.Element, prefix: str, out: dict[str, list[str]]) -> None:
                 out.setdefault(key, []).append(text)
 
 
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
 def read_endnote_xml(text: str, path: str, warnings: list[str]):
+    # The text is already decoded: drop the declaration so a wrong or unknown
+    # `encoding=` in it cannot make the parser decode a second time.
+    body = _XML_DECL.sub("", text, count=1)
     try:
-        root = ET.fromstring(text.encode("utf-8"))
+        root = ET.fromstring(body.encode("utf-8"))
     except ET.ParseError as exc:
         raise ReviewflowError(
             f"invalid XML: {exc.msg if hasattr(exc, 'msg') else exc}; expected EndNote XML",

@@ -109,6 +109,8 @@ def _records(header: list[str], rows, path: str) -> list[Raw]:
 
 
 def read_delimited(text: str, path: str, warnings: list[str], delimiter: str | None = None):
+    # csv refuses cells over 128 kB by default; an abstract may be longer, and nothing is cut.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     first = text.split("\n", 1)[0]
     if delimiter is None:
         delimiter = "\t" if first.count("\t") > first.count(",") else ","
