@@ -5,7 +5,6 @@ rule import_records:
     input:
         log=RAW / "searches.yaml",
         exports=search_export_files,
-        verified=PROCESSED / "manifest" / "verified.sha256",
     output:
         records=PROCESSED / "records" / "records.csv",
         report=PROCESSED / "records" / "import_report.json",

@@ -233,7 +233,18 @@ def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
     with open(raw / "searches.yaml", "a", encoding="utf-8") as fh:
         fh.write("# edited by hand\n")
     (raw / "exports" / "notes.txt").write_text("stray file\n", encoding="utf-8")
+    before = (project / "logs" / "verify_manifest.log").stat().st_mtime_ns
+    # The onstart check stops the run before any job starts ...
     proc = run_snakemake(project, "-s", "Snakefile.mini", VERIFIED, check=False)
+    assert proc.returncode != 0
+    assert re.search(
+        r"reviewflow: error: data/raw/MANIFEST\.sha256: raw inputs differ from the manifest "
+        r"\(changed: searches\.yaml \(line \d+\); unlisted: exports/notes\.txt\)",
+        proc.stderr,
+    ), proc.stderr
+    assert (project / "logs" / "verify_manifest.log").stat().st_mtime_ns == before
+    # ... and the rule itself fails the same way when hooks are skipped.
+    proc = run_snakemake(project, "-s", "Snakefile.mini", "--no-hooks", VERIFIED, check=False)
     assert proc.returncode != 0
     assert re.search(r"changed: searches\.yaml \(line \d+\)", proc.stderr), proc.stderr
     assert "unlisted: exports/notes.txt" in proc.stderr
