@@ -67,9 +67,14 @@ SITECUSTOMIZE = textwrap.dedent(
         with open(_LOG, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()} {_CMD!r} {kind} {address!r}\\n")
 
+    def _address(args, index):
+        if index < 0:  # sendto(data[, flags], address): the address comes last
+            return args[-1] if len(args) >= 2 else None
+        return args[index] if len(args) > index else None
+
     def _guard(kind, method, address_index):
         def guarded(self, *args, **kwargs):
-            address = args[address_index] if len(args) > address_index else None
+            address = _address(args, address_index)
             if address is not None and not _allowed(self, address):
                 _record(kind, address)
                 raise PermissionError(f"network blocked by test socket guard: {address!r}")
@@ -197,6 +202,13 @@ except OSError as exc:
     print("blocked:", type(exc).__name__, exc.errno)
 else:
     sys.exit("connected to a non-loopback address")
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    udp.sendto(b"x", ("192.0.2.1", 53))
+except OSError as exc:
+    print("udp blocked:", type(exc).__name__, exc.errno)
+else:
+    sys.exit("sent a datagram to a non-loopback address")
 """
 
 
@@ -207,9 +219,11 @@ def test_socket_guard_blocks_and_records_only_non_loopback(tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert "blocked: PermissionError" in proc.stdout
+    assert "udp blocked: PermissionError" in proc.stdout
     attempts = (tmp_path / "guard" / "attempts.log").read_text(encoding="utf-8").splitlines()
-    assert len(attempts) == 1
+    assert len(attempts) == 2
     assert "connect ('192.0.2.1', 80)" in attempts[0]
+    assert "sendto ('192.0.2.1', 53)" in attempts[1]
     assert len((tmp_path / "guard" / "attempts.log.loaded").read_text().splitlines()) == 1
 
     lookup = "import socket; socket.getaddrinfo('pypi.org', 443)"
@@ -227,7 +241,8 @@ def test_unshare_namespace_has_only_loopback() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     # No guard here: the kernel itself refuses, the network is unreachable.
-    assert re.search(r"blocked: OSError 101\b", proc.stdout), proc.stdout
+    assert re.search(r"^blocked: OSError 101\b", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^udp blocked: OSError 101\b", proc.stdout, re.M), proc.stdout
 
 
 # --- whole builds (slow) -------------------------------------------------------------------------
