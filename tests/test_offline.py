@@ -293,3 +293,19 @@ def test_html_is_self_contained(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert _CSS_REMOTE.findall(html) == []
     # No sibling resource folders: everything is inside the one file.
     assert not (build.project / "manuscript" / "_output" / "index_files").exists()
+
+
+@pytest.mark.slow
+def test_notebooks_and_figures_reference_nothing_remote(tmp_path_factory) -> None:
+    """Executed notebooks and figures load no scripts, styles or fonts from the web."""
+    build = build_once("guard", tmp_path_factory)
+    build.assert_succeeded()
+    processed = build.project / "data" / "processed"
+    checked = 0
+    for path in sorted(processed.rglob("*")):
+        if path.suffix in (".ipynb", ".html", ".svg", ".css"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert _REMOTE.findall(text) == [], path
+            assert _CSS_REMOTE.findall(text) == [], path
+            checked += 1
+    assert checked >= 3  # the two executed notebooks and the PRISMA figure at least

@@ -84,12 +84,18 @@ def read_yaml(path: str | Path) -> Any:
     except FileNotFoundError:
         raise ReviewflowError("file not found", path=path) from None
     try:
-        return yaml.safe_load(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ReviewflowError(
             "not UTF-8 text; save the file as UTF-8", path=path, line=line
         ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # control characters: no mark, only a position
+        line = text[: exc.position].count("\n") + 1
+        message = str(exc).splitlines()[0]
+        raise ReviewflowError(f"invalid YAML: {message}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
