@@ -19,6 +19,7 @@ from typing import Any
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
 from reviewflow.manifest import MANIFEST_NAME, read_manifest, sha256_file
+from reviewflow.render import RENDERERS, choose_renderer
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,9 @@ def renderer_info(choice: str = "auto") -> dict[str, str]:
 
     Mirrors config ``manuscript.renderer`` so the record names the tool actually used.
     """
-    quarto = shutil.which("quarto") if choice in ("auto", "quarto") else None
-    if quarto:
-        return {"name": "quarto", "quarto": _version_number(_run([quarto, "--version"]))}
+    if choose_renderer(choice) == "quarto":
+        version = _run([shutil.which("quarto") or "quarto", "--version"])
+        return {"name": "quarto", "quarto": _version_number(version)}
     try:
         import pypandoc
 
@@ -201,7 +202,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--renderer",
-        choices=["auto", "quarto", "pandoc"],
+        choices=RENDERERS,
         default="auto",
         help="config manuscript.renderer (default: auto)",
     )

@@ -123,7 +123,11 @@ def expand_includes(path: Path, seen: tuple[Path, ...] = ()) -> str:
     return INCLUDE.sub(sub, text)
 
 
+RENDERERS = ("auto", "quarto", "pandoc")
+
+
 def choose_renderer(renderer: str) -> str:
+    """The renderer a run uses: ``auto`` means Quarto when it is on PATH, else pandoc."""
     if renderer == "auto":
         return "quarto" if shutil.which("quarto") else "pandoc"
     if renderer == "quarto" and not shutil.which("quarto"):
@@ -244,7 +248,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--manuscript-dir", default="manuscript", help="the Quarto project folder")
     p.add_argument(
         "--renderer",
-        choices=["auto", "quarto", "pandoc"],
+        choices=RENDERERS,
         default="auto",
         help="auto: quarto when on PATH, otherwise pandoc + typst (config manuscript.renderer)",
     )

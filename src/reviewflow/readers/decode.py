@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import codecs
-import logging
 
 from reviewflow.errors import ReviewflowError
-
-log = logging.getLogger(__name__)
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
@@ -49,8 +46,7 @@ def decode(data: bytes, path: str, warnings: list[str]) -> tuple[str, str]:
                 f"not valid UTF-8 (first bad byte on line {line}); "
                 "read as Windows-1252: check accented characters"
             )
-            log.warning("%s: %s", path, msg)
-            warnings.append(msg)
+            warnings.append(msg)  # logged with the reader's other warnings
             # cp1252 leaves five bytes undefined; latin-1 maps them to the same code points.
             text = data.decode("cp1252", errors="replace")
             if "\ufffd" in text:
