@@ -101,3 +101,38 @@ def test_editing_a_decision_reruns_only_downstream(built: Path, tmp_path: Path) 
     after = (project / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
     assert "not a personalisation scheme" not in before
     assert "not a personalisation scheme" in after
+
+
+def test_report_holds_prisma_and_synthesis_figures(built: Path) -> None:
+    run_snakemake(built, "--report", "report.html")
+    report = (built / "report.html").read_text(encoding="utf-8")
+    for figure in ("flow.svg", "evidence_map.svg", "study_characteristics.svg"):
+        assert figure in report
+
+
+def test_editing_a_coded_factor_changes_table_1_and_evidence_map(
+    built: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built, project, symlinks=True)
+    sheet = project / "data" / "raw" / "extraction" / "extraction.csv"
+    text = sheet.read_text(encoding="utf-8")
+    assert ",education; employment," in text  # Netten et al. (2012)
+    sheet.write_text(
+        text.replace(",education; employment,", ",education; employment; household income,"),
+        encoding="utf-8",
+    )
+    from reviewflow.cli import main
+
+    assert main(["manifest", "--update", "--raw-dir", str(project / "data" / "raw")]) == 0
+    run_snakemake(project)
+
+    def outputs(root: Path) -> tuple[str, bytes]:
+        html = (root / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
+        return " ".join(html.split()), (root / "data" / "processed" / "synthesis" / "evidence_map.svg").read_bytes()
+
+    html_before, map_before = outputs(built)
+    html_after, map_after = outputs(project)
+    assert "education; employment; household income" not in html_before
+    assert "education; employment; household income" in html_after
+    assert map_after != map_before
