@@ -27,13 +27,51 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _LATEX_ACCENT = re.compile(r"\\[`'^\"~=.uvHckr]\s*\{?\\?([a-zA-Z])\}?")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\s*")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Languages MEDLINE and Embase name after a translated title: "[Title]. [Spanish]".
+_LANGUAGES = (
+    "spanish|german|french|italian|portuguese|russian|chinese|japanese|korean|polish|czech|"
+    "slovak|hungarian|dutch|danish|swedish|norwegian|finnish|greek|turkish|hebrew|croatian|"
+    "serbian|slovenian|romanian|bulgarian|ukrainian|lithuanian|latvian|estonian|persian|"
+    "arabic|icelandic|catalan|afrikaans"
+)
 # Annotations databases append to titles: "[Article in Chinese]", "[abstract]", "(author's transl)".
 _TITLE_NOTE = re.compile(
     r"\s*[\[(](?:article in [^\])]*|in [a-z]+|abstract|author'?s? transl[^\])]*|"
     r"english abstract|letter|editorial|review|published erratum[^\])]*|"
-    r"not available|no abstract[^\])]*)[\])]\.?\s*$",
+    r"not available|no abstract[^\])]*|" + _LANGUAGES + r")[\])]\.?\s*$",
     re.IGNORECASE,
 )
+# MEDLINE notes about other records ("[Erratum appears in N Engl J Med. 2009;360(23):2487
+# Note: Philipp, Thomas [added]]", "[Comment in: ...]"): the record is the article itself.
+# They may nest brackets, repeat or be cut off, so everything from the first one is dropped.
+_MEDLINE_NOTE = re.compile(
+    r"(?<=.{20})\s*\.?\s*\[(?:erratum (?:appears )?in|comments? in|see comments?|"
+    r"retraction (?:appears )?in|update (?:appears )?in|updated in|summary for patients in|"
+    r"republished in|corrected and republished in|expression of concern in)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# A citation of another article glued to the title (MEDLINE letters: "More on X... N Engl J
+# Med. 2009 Jan 29;360(5):544-6"): NLM form "Journal. Year [Mon [Day]];Vol(Issue):Pages".
+_NLM_CITATION = re.compile(
+    r"(?<=.{20})\s*(?:\.{1,3}|[:;,])\s*[A-Z][A-Za-z]*\.?(?:\s+[A-Z][A-Za-z]*\.?)*\s+"
+    r"(?:19|20)\d\d(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?\s*;\s*\d+\s*(?:\([^()]*\))?\s*:\s*"
+    r"[A-Za-z]?\d+(?:\s*-\s*[A-Za-z]?\d+)?\.?\s*$"
+)
+# Corrections name the corrected article: "Erratum: X", WoS "X (vol 142, pg 310, 2003)",
+# Embase "X (New England Journal of Medicine (2009) 360 (542-544))", or a citation cut off
+# by a length limit ("X (The Journal of Pediatrics (M"). The notice is an erratum (see
+# ``kind``), but its title is compared without them so that two exports of one notice meet.
+_CORRECTION_PREFIX = re.compile(
+    r"^\s*(?:errat(?:um|a)|corrigend(?:um|a)|correction|addendum)(?:\s+(?:to|in|for|on))?"
+    r"\s*[:.]\s+",
+    re.IGNORECASE,
+)
+_WOS_CORRECTED = re.compile(r"\s*\(vol\.? \d+,? pg\.? \d+[^()]*\)\s*\.?\s*$", re.IGNORECASE)
+_EMBASE_CORRECTED = re.compile(
+    r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*\s\((?:19|20)\d\d\)\s*\d[^()]*(?:\([^()]*\)\s*)*\)"
+    r"\s*\.?\s*$"
+)
+_CUT_CITATION = re.compile(r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*(?:\([^()]*)?$")
 # MEDLINE/WoS notes after the title: "[Erratum appears in ...]", "[see comments]", possibly
 # cut off without the closing bracket.
 _TRAILING_NOTE = re.compile(r"(?<=\S{3})\s*\.?\s*\[[^\[\]]+(\]\.?)?\s*$")
@@ -82,34 +120,67 @@ def title_forms(title: str) -> tuple[str, str]:
     A translated title is often bracketed ("[A study of ...]") and some databases give
     "original; English" or "original = English"; the alternative is the last part, so both
     the bilingual and the English-only record can match on it. Ovid's "English <ORIGINAL>
-    original" keeps the English part as main and the original as alternative.
+    original" keeps the English part as main and the original as alternative. Notes about
+    other records (MEDLINE's "[Erratum appears in ...]", a glued-on citation) are dropped,
+    and so are the correction markers of an erratum (its kind is kept, see ``title_parts``).
     """
+    main, alt, _, _ = title_parts(title)
+    return main, alt
+
+
+def _words(text: str) -> str:
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+def title_parts(title: str) -> tuple[str, str, str, bool]:
+    """(main, alternative, kind, translated) of a raw title; see ``title_forms``.
+
+    ``kind`` is read before the correction markers are dropped; ``translated`` says the
+    title was wholly bracketed: a database's own translation, worded differently by each.
+    """
+    if title[:1] in "EeCcAa" and _CORRECTION_PREFIX.match(title):
+        prefix = _CORRECTION_PREFIX.match(title).group(0)
+        rest_main, rest_alt, rest_kind, translated = title_parts(title[len(prefix) :])
+        what = kind(_words(prefix), "")
+        if what and what not in rest_kind.split():
+            what = " ".join(sorted({*what.split(), *rest_kind.split()}))
+        return rest_main, rest_alt, what or rest_kind, translated
     if title.isascii() and not _TITLE_SPECIAL.search(title):  # most titles: nothing to undo
-        main = _NON_ALNUM.sub(" ", title.lower()).strip()
-        return main, main
+        main = _words(title)
+        return main, main, kind(main, ""), False
     original = ""
     if "<ORIGINAL>" in title.upper():  # Ovid: "English title <ORIGINAL> original title"
         k = title.upper().index("<ORIGINAL>")
         title, original = title[:k], title[k + len("<ORIGINAL>") :]
     text = clean_text(title).replace("&", " and ").strip()
+    text = _MEDLINE_NOTE.sub("", text)
     for _ in range(2):  # "[...] [Article in German]" carries two notes
         text = _TITLE_NOTE.sub("", text)
         if len(text) > 40 and not text.startswith("["):
             text = _TRAILING_NOTE.sub("", text)
     text = _MULTIPLE_LETTERS.sub(" ", text).strip()
-    if text.startswith("[") and text.rstrip(".").endswith("]"):
+    text = _NLM_CITATION.sub("", text)
+    translated = text.startswith("[") and text.rstrip(".").endswith("]")
+    if translated:
         text = text.rstrip(".")[1:-1]
-    main = _NON_ALNUM.sub(" ", text.lower()).strip()
+    what = kind(_words(text), "")
+    if _EMBASE_CORRECTED.search(text):
+        text = _EMBASE_CORRECTED.sub("", text)
+        what = " ".join(sorted({"erratum", *what.split()}))
+    elif "erratum" in what.split():
+        text = _WOS_CORRECTED.sub("", text)
+        text = _CUT_CITATION.sub("", text)
+    main = _words(text)
     alt = main
     for sep in (" = ", "; ", " / "):
         if sep in text:
-            alt = _NON_ALNUM.sub(" ", text.rsplit(sep, 1)[1].lower()).strip()
+            alt = _words(text.rsplit(sep, 1)[1])
             break
     if original:
-        alt = _NON_ALNUM.sub(" ", clean_text(original).lower()).strip()
+        alt = _words(clean_text(original))
     if len(alt) < 20:  # a short tail is a subtitle fragment, not a translation
         alt = main
-    return main, alt
+    return main, alt, what, translated
 
 
 # Words whose swap makes a different study although the titles are nearly identical.
@@ -346,10 +417,6 @@ def _mapped(series: pd.Series, func, n_out: int) -> list[np.ndarray]:
             for col in columns]  # fmt: skip
 
 
-def _title_kind(main_title: str) -> tuple[str]:
-    return (kind(main_title, ""),)
-
-
 def _type_kind(entry_type: str) -> tuple[str]:
     return (kind("", entry_type),)
 
@@ -364,7 +431,10 @@ def _author_forms(authors: str) -> tuple:
 def normalise(records: pd.DataFrame) -> pd.DataFrame:
     """The normalised comparison columns (prefixed ``n_``) of a records table."""
     out = {}
-    out["n_title"], out["n_title_alt"] = _mapped(records["title"], title_forms, 2)
+    out["n_title"], out["n_title_alt"], title_kind, translated = _mapped(
+        records["title"], title_parts, 4
+    )
+    out["n_translated"] = translated.astype(bool)
     title = pd.Series(out["n_title"], dtype=object)
     out["n_series"], out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 3)
     authors = _mapped(records["authors"], _author_forms, 7)
@@ -381,7 +451,6 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
     (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
     out["n_journal"], out["n_journal_initials"] = _mapped(records["journal"], journal_forms, 2)
-    (title_kind,) = _mapped(title, _title_kind, 1)
     (type_kind,) = _mapped(records["type"], _type_kind, 1)
     out["n_kind"] = np.array(
         [t if not ty or t == ty else ty if not t else " ".join(sorted({*t.split(), *ty.split()}))
