@@ -23,9 +23,12 @@ from reviewflow.dedup.normalise import (
     normalise_pages,
     normalise_year,
     pages_relation,
+    shifted_citation,
     title_forms,
     title_markers,
+    title_parts,
     venue_kind,
+    versioned,
 )
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv
@@ -97,10 +100,51 @@ def test_clean_text_undoes_entities_latex_and_accents(raw: str, expected: str) -
          "prophylaxie en chirurgie thoracique"),
         ("Budgets &amp; care in three English councils (multiple letters) [1]",
          "budgets and care in three english councils", None),
+        # A language tag after a bracketed translation.
+        ("[A study of budgets in care homes]. [Spanish]", "a study of budgets in care homes",
+         None),
+        # MEDLINE notes that nest brackets, repeat, or are cut off.
+        ("Budgets in care homes.[Erratum appears in J Soc Pol. 2009 Jun 4;36(2):87 Note: "
+         "Carey, Gemma [added]]", "budgets in care homes", None),
+        ("Budgets in care homes.[Erratum appears in J Soc Pol. 2009 Sep;9(9):22 Note: Carey, "
+         "G [added]].[Erratum", "budgets in care homes", None),
+        # A citation of another article glued on (a letter's "More on X").
+        ("More on personal budgets in adult social care... N Engl J Med. 2009 Jan 29;"
+         "360(5):544-6", "more on personal budgets in adult social care", None),
+        # Correction markers: prefix, WoS and Embase citations of the corrected article, cut.
+        ("Erratum: Budgets in care homes (The Journal of Social Policy (M",
+         "budgets in care homes", None),
+        ("Budgets in care homes (vol 142, pg 310, 2003)", "budgets in care homes", None),
+        ("Budgets in care homes (Journal of Social Policy (2009) 360 (542-544))",
+         "budgets in care homes", None),
+        # Nearest titles that keep their text: a parenthesis of the title itself, a number.
+        ("Budgets in care homes (ADAMTS 13) in 2009", "budgets in care homes adamts 13 in 2009",
+         None),
+        ("Budgets in care homes (the BUDGET-2 trial): 2009;3",
+         "budgets in care homes the budget 2 trial 2009 3", None),
     ],
 )  # fmt: skip
 def test_title_forms(raw: str, main: str, alt: str | None) -> None:
     assert title_forms(raw) == (main, alt or main)
+
+
+@pytest.mark.parametrize(
+    ("raw", "what", "translated"),
+    [
+        ("Budgets in care homes (vol 142, pg 310, 2003)", "erratum", False),
+        ("Budgets in care homes (Journal of Social Policy (2009) 360 (542-544))", "erratum",
+         False),
+        ("Erratum: Budgets in care homes", "erratum", False),
+        ("Budgets in care homes.[Erratum appears in J Soc Pol. 2009;36(2):87]", "", False),
+        ("Budgets in care homes - Reply", "comment", False),
+        ("Budgets in care homes: a reply to critics", "comment", False),
+        ("Budgets in care homes: responses of providers", "", False),
+        ("[Budgets in care homes]. [German]", "", True),
+        ("Budgets in care homes", "", False),
+    ],
+)  # fmt: skip
+def test_title_parts_kind_and_translation(raw: str, what: str, translated: bool) -> None:
+    assert title_parts(raw)[2:] == (what, translated)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +190,8 @@ def test_author_families_ignore_name_forms(raw: str, expected: list[str]) -> Non
         ("Suppl-29", (-1, -1, False)),  # garbled export
         ("08-Aug", (-1, -1, False)),  # a spreadsheet's date
         ("1-6", (-1, -1, False)),  # internal numbering of an e-only article
+        ("2297-2108", (-1, -1, False)),  # ends before it starts: a mistyped first page
+        ("2297-308", (2297, 2308, False)),
         ("", (-1, -1, False)),
     ],
 )
@@ -237,6 +283,9 @@ def test_rules_table_lists_every_rule() -> None:
         ("similar_title_full_citation", {},
          {"title": "Personal budget and inequalities in adult social-care: mixed method studies"}),
         ("print_vs_online_year", {"year": "2018"}, {"year": "2019"}),
+        ("near_year_same_issue", {"year": "2018", "pages": ""}, {"year": "2019", "pages": ""}),
+        ("translated_title_citation", {},
+         {"title": "[Personal budgets and inequality in social care for adults]. [Spanish]"}),
     ],
 )  # fmt: skip
 def test_each_rule_links_its_case(rule: str, a: dict, b: dict) -> None:
@@ -310,10 +359,79 @@ def test_record_without_title_is_not_merged_automatically() -> None:
         ("a commentary reusing the title",
          {"journal": "Annals of Internal Medicine", "pages": "", "doi": ""},
          {"journal": "ACP Journal Club", "pages": "", "doi": ""}),
+        # Nearest pairs of each garbling rule.
+        ("Embase erratum and its article", {},
+         {"title": BASE["title"] + " (Health and Social Care in the Community (2019) 27 "
+          "(123-129))", "pages": "980", "issue": "6"}),
+        ("WoS erratum and its article (erratum without pages)", {"pages": ""},
+         {"title": BASE["title"] + " (vol 27, pg 123, 2019)", "pages": ""}),
+        ("letter and the authors' reply", {"pages": "", "title": BASE["title"] + " (letter)"},
+         {"pages": "", "title": BASE["title"] + " - Reply"}),
+        ("a letter citing the article and the article",
+         {"title": BASE["title"] + "... Health Soc Care Community. 2019;27(4):123-9",
+          "authors": "Smith, John", "pages": "455"}, {}),
+        ("distinct page ranges, not inverted", {"pages": "2097-2108"}, {"pages": "2297-2308"}),
+        ("a real page without volume", {"volume": "", "issue": "4", "pages": "945"},
+         {"pages": "1746"}),
+        ("one year apart, other issue", {"year": "2018", "pages": "", "issue": "3"},
+         {"year": "2019", "pages": ""}),
+        ("Cochrane review versions one year apart",
+         {"year": "2020", "journal": "Cochrane Database of Systematic Reviews", "volume": "1",
+          "issue": "1", "pages": ""},
+         {"year": "2021", "journal": "Cochrane Database of Systematic Reviews", "volume": "1",
+          "issue": "1", "pages": ""}),
+        ("Cochrane versions with the same e-locator",
+         {"year": "2020", "journal": "Cochrane Database Syst Rev", "pages": "CD000123"},
+         {"year": "2021", "journal": "Cochrane Database Syst Rev", "pages": "CD000123"}),
+        ("translated title, other authors",
+         {"authors": "Smith, John; Jones, Ann"},
+         {"title": "[Personal budgets and inequality in social care for adults]. [Spanish]",
+          "authors": "Wang, Li; Okafor, Chidi"}),
+        ("differently worded titles, neither bracketed", {},
+         {"title": "Personal budgets and inequality in social care for adults"}),
     ],
 )  # fmt: skip
 def test_never_merged(case: str, a: dict, b: dict) -> None:
     assert not merged(pair(a, b)), case
+
+
+# --- how databases garble one record: each must still merge -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "a", "b"),
+    [
+        ("MEDLINE erratum note with nested brackets", {},
+         {"title": BASE["title"] + ".[Erratum appears in Health Soc Care Community. 2019 "
+          "Jun 4;27(6):980 Note: Malbon, Eleanor [added]]"}),
+        ("two exports of one erratum notice",
+         {"title": "Erratum: " + BASE["title"] + " (Health and Social Care in the Comm",
+          "pages": "980"},
+         {"title": BASE["title"] + " (vol 27, pg 123, 2019)", "pages": "980"}),
+        ("Embase and WoS forms of one erratum notice",
+         {"title": BASE["title"] + " (Health and Social Care in the Community (2019) 27 "
+          "(123-129))", "pages": "980"},
+         {"title": BASE["title"] + " (vol 27, pg 123, 2019)", "pages": "980"}),
+        ("a citation glued to the title",
+         {"title": BASE["title"] + "... N Engl J Med. 2009 Jan 29;360(5):544-6"}, {}),
+        ("a mistyped first page (range ends before it starts)", {"pages": "323-129"}, {}),
+        ("volume, issue and pages shifted one field",
+         {"volume": "", "issue": "27", "pages": "4"}, {"issue": "4", "pages": "1746"}),
+    ],
+)  # fmt: skip
+def test_garbled_duplicates_merge(case: str, a: dict, b: dict) -> None:
+    assert merged(pair(a, b)), case
+
+
+def test_shifted_citation_and_versioned_venues() -> None:
+    table = records(
+        {**BASE, "volume": "", "issue": "26", "pages": "9"},
+        {**BASE, "volume": "", "issue": "26", "pages": "945"},
+        {**BASE, "volume": "26", "issue": "", "pages": "9"},
+    )
+    assert shifted_citation(table).tolist() == [True, False, False]
+    assert versioned("cochrane database of systematic reviews")
+    assert not versioned("journal of social policy")
 
 
 def test_guard_stops_a_chain_joining_contradicting_records() -> None:

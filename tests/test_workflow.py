@@ -129,7 +129,9 @@ def test_editing_a_coded_factor_changes_table_1_and_evidence_map(
 
     def outputs(root: Path) -> tuple[str, bytes]:
         html = (root / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
-        return " ".join(html.split()), (root / "data" / "processed" / "synthesis" / "evidence_map.svg").read_bytes()
+        return " ".join(html.split()), (
+            root / "data" / "processed" / "synthesis" / "evidence_map.svg"
+        ).read_bytes()
 
     html_before, map_before = outputs(built)
     html_after, map_after = outputs(project)

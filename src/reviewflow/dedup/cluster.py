@@ -33,6 +33,7 @@ class Guard:
     def __init__(self, norm: pd.DataFrame, cannot_link: set[tuple[int, int]]) -> None:
         self.doi = norm["n_doi"].tolist()
         self.year = norm["n_year"].tolist()
+        self.versioned = norm["n_versioned"].tolist()
         self.pages = list(
             zip(norm["n_page_lo"].tolist(), norm["n_page_hi"].tolist(),
                 norm["n_page_letter"].tolist(), strict=True)
@@ -58,8 +59,10 @@ class Guard:
             return True
         if self._differ(self.volume, i, j) or self.kind[i] != self.kind[j]:
             return True
-        if self.year[i] > 0 and self.year[j] > 0 and abs(self.year[i] - self.year[j]) > 1:
-            return True
+        if self.year[i] > 0 and self.year[j] > 0:
+            gap = abs(self.year[i] - self.year[j])
+            if gap > 1 or (gap and (self.versioned[i] or self.versioned[j])):
+                return True
         if self.series[i] != self.series[j] or markers_conflict(self.numbers[i], self.numbers[j]):
             return True
         if markers_conflict(self.contrast[i], self.contrast[j]):

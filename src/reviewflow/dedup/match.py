@@ -30,7 +30,10 @@ class Rule:
     similarity >= 85). ``contained``: a title wholly contained in the other (a subtitle
     dropped or glued on) also passes the title test. ``journal_may_differ=False``: both
     journal articles with unlike journals (similarity < 50, e.g. a journal-club commentary
-    reusing the article's title) fail the rule.
+    reusing the article's title) fail the rule. ``translated``: one of the two titles must be
+    a database's own translation (wholly bracketed, "[A study of ...]"), which each database
+    words differently. "citation" in ``same``: same year, volume and full page range of
+    several pages (``same_citation``).
     """
 
     name: str
@@ -43,6 +46,7 @@ class Rule:
     why: str
     contained: bool = False
     journal_may_differ: bool = True
+    translated: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -65,6 +69,13 @@ RULES: tuple[Rule, ...] = (
          contained=True),
     Rule("print_vs_online_year", 95, 85, False, "near", ("volume", "page"), (),
          "same title, authors, volume and pages; year one apart (online first vs print)"),
+    Rule("near_year_same_issue", 95, 95, False, "near", ("volume", "issue", "journal"), (),
+         "same title and authors in one issue (journal, volume, issue) of a journal, dated one "
+         "year apart (abstract supplements, online first); no pages to compare",
+         journal_may_differ=False),
+    Rule("translated_title_citation", 75, 90, False, "same", ("citation", "journal"), (),
+         "a bracketed title translated by the database, worded otherwise by another; same "
+         "authors, year, journal, volume and full page range", translated=True),
 )  # fmt: skip
 
 # Pairs passing no rule but looking alike go to a person.
@@ -231,6 +242,8 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     ya = norm["n_year"].to_numpy()[a]
     yb = norm["n_year"].to_numpy()[b]
     out["year_gap"] = np.where((ya < 0) | (yb < 0), -1, np.abs(ya - yb)).astype(np.int16)
+    x, y = col("n_versioned")
+    out["versioned"] = (x | y).astype(bool)
     for field, name in (
         ("doi", "n_doi"),
         ("volume", "n_volume"),
@@ -242,6 +255,8 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         x, y = col(name)
         out[field] = x != y
     out["both_journals"] = (x == "article") & (y == "article")
+    x, y = col("n_translated")
+    out["translated"] = (x | y).astype(bool)
     x, y = col("n_series")
     out["series_differ"] = x != y
     for field, name in (("numbers_differ", "n_numbers"), ("contrast_differs", "n_contrast")):
@@ -253,7 +268,8 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
 def contradictions(f: pd.DataFrame) -> pd.Series:
     """Why a pair can never be one work ("" if nothing contradicts).
 
-    Different DOIs, years more than one apart, different first pages or volumes, an erratum
+    Different DOIs, years more than one apart (any gap for a review republished by version,
+    see ``normalise.versioned``), different first pages or volumes, an erratum
     / comment / retraction / protocol against an article, a conference paper against a
     journal paper in another venue, titles that differ in a series number ("part 2",
     "phase III", a year), and titles where each has a number or contrast word the other
@@ -261,7 +277,7 @@ def contradictions(f: pd.DataFrame) -> pd.Series:
     """
     checks = [
         ("doi", f["doi"] == DIFFERENT),
-        ("year", f["year_gap"] > 1),
+        ("year", (f["year_gap"] > 1) | (f["versioned"] & (f["year_gap"] > 0))),
         ("pages", f["page"] == DIFFERENT),
         ("volume", f["volume"] == DIFFERENT),
         ("kind", f["kind_differs"]),
@@ -295,9 +311,14 @@ def _passes(rule: Rule, f: pd.DataFrame) -> np.ndarray:
     gap = f["year_gap"].to_numpy()
     ok &= (gap == 0) if rule.year == "same" else (gap >= 0) & (gap <= 1)
 
+    if rule.translated:
+        ok &= f["translated"].to_numpy()
+
     def same(field: str) -> np.ndarray:
         if field == "journal":
             return f["journal"].to_numpy() >= JOURNAL_SAME
+        if field == "citation":
+            return f["same_citation"].to_numpy()
         return f[field].to_numpy() == SAME
 
     for field in rule.same:

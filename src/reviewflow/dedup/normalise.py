@@ -71,6 +71,8 @@ _EMBASE_CORRECTED = re.compile(
     r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*\s\((?:19|20)\d\d\)\s*\d[^()]*(?:\([^()]*\)\s*)*\)"
     r"\s*\.?\s*$"
 )
+# An author's reply to letters about the article (WoS: "Title - Reply").
+_REPLY = re.compile(r"\s[-\u2013\u2014:]\s*(?:authors?'? )?(?:reply|response)\.?\s*$", re.I)
 _CUT_CITATION = re.compile(r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*(?:\([^()]*)?$")
 # MEDLINE/WoS notes after the title: "[Erratum appears in ...]", "[see comments]", possibly
 # cut off without the closing bracket.
@@ -140,14 +142,14 @@ def title_parts(title: str) -> tuple[str, str, str, bool]:
     """
     if title[:1] in "EeCcAa" and _CORRECTION_PREFIX.match(title):
         prefix = _CORRECTION_PREFIX.match(title).group(0)
-        rest_main, rest_alt, rest_kind, translated = title_parts(title[len(prefix) :])
-        what = kind(_words(prefix), "")
-        if what and what not in rest_kind.split():
-            what = " ".join(sorted({*what.split(), *rest_kind.split()}))
-        return rest_main, rest_alt, what or rest_kind, translated
+        rest = _CUT_CITATION.sub("", _WOS_CORRECTED.sub("", title[len(prefix) :]))
+        main, alt, what, translated = title_parts(rest)
+        what = " ".join(sorted({*kind(_words(prefix), "").split(), *what.split()}))
+        return main, alt, what, translated
+    reply = _REPLY.search(title) is not None
     if title.isascii() and not _TITLE_SPECIAL.search(title):  # most titles: nothing to undo
         main = _words(title)
-        return main, main, kind(main, ""), False
+        return main, main, _with_comment(kind(main, ""), reply), False
     original = ""
     if "<ORIGINAL>" in title.upper():  # Ovid: "English title <ORIGINAL> original title"
         k = title.upper().index("<ORIGINAL>")
@@ -180,7 +182,11 @@ def title_parts(title: str) -> tuple[str, str, str, bool]:
         alt = _words(clean_text(original))
     if len(alt) < 20:  # a short tail is a subtitle fragment, not a translation
         alt = main
-    return main, alt, what, translated
+    return main, alt, _with_comment(what, reply), translated
+
+
+def _with_comment(what: str, reply: bool) -> str:
+    return " ".join(sorted({"comment", *what.split()})) if reply else what
 
 
 # Words whose swap makes a different study although the titles are nearly identical.
@@ -288,8 +294,9 @@ def normalise_pages(value: str) -> tuple[int, int, bool]:
 
     Letters are dropped for the numbers ("c37-c42" = 37-42) but remembered: an e-locator
     ("e12724", "a1754") and a printed page are different numbering systems, not a conflict.
-    A range with a part without digits ("Suppl-29", "t-8", "08-Aug": garbled exports) or
-    that starts at page 1 (the internal numbering of an e-only article) tells nothing.
+    A range with a part without digits ("Suppl-29", "t-8", "08-Aug": garbled exports),
+    that starts at page 1 (the internal numbering of an e-only article) or that ends before
+    it starts ("2297-2108": a mistyped first page) tells nothing.
     """
     text = _PP.sub("", clean_text(value).lower())
     parts = [p for p in _PAGE_SPLIT.split(text) if p]
@@ -304,7 +311,9 @@ def normalise_pages(value: str) -> tuple[int, int, bool]:
     if last and len(last) < len(digits[0]):
         last = digits[0][: len(digits[0]) - len(last)] + last
     hi = int(last) if last else first
-    return first, max(first, hi), lettered
+    if hi < first:
+        return -1, -1, False
+    return first, hi, lettered
 
 
 def pages_relation(lo1: int, hi1: int, let1: bool, lo2: int, hi2: int, let2: bool) -> int:
@@ -321,6 +330,24 @@ def leading_number(value: str) -> str:
     text = simplify(value)
     match = _DIGITS.search(text)  # "Drug Discovery. 9" (shifted fields) -> "9"
     return str(int(match.group(0))) if match else text
+
+
+_SHIFT_ISSUE = re.compile(r"^\s*\d{1,4}\s*$")
+_SHIFT_PAGE = re.compile(r"^\s*\d{1,2}\s*$")
+
+
+def shifted_citation(records: pd.DataFrame) -> np.ndarray:
+    """Records whose volume, issue and pages were shifted one field left by the export.
+
+    Some exports (Embase conference abstracts) lose the volume and move the rest up: volume
+    26, issue 9 arrives as issue "26", pages "9". A record without volume whose issue is a
+    number and whose "pages" is a bare number of one or two digits (an issue, not a page
+    range) is read as volume = issue, issue = pages, pages unknown.
+    """
+    volume = records["volume"].str.strip()
+    issue_ok = records["issue"].str.match(_SHIFT_ISSUE)
+    page_ok = records["pages"].str.match(_SHIFT_PAGE)
+    return ((volume == "") & issue_ok & page_ok).to_numpy(dtype=bool)
 
 
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
@@ -384,6 +411,15 @@ def journal_forms(journal: str) -> tuple[str, str]:
     return name, initials
 
 
+_VERSIONED = re.compile(r"\bcochrane\b")
+
+
+def versioned(journal_name: str) -> bool:
+    """A venue that republishes a work under the same title as new versions (Cochrane reviews
+    are updated in place): there, records of different years are different versions."""
+    return bool(journal_name) and _VERSIONED.search(journal_name) is not None
+
+
 PARALLEL_MIN = 200_000  # distinct values above which normalising uses every core
 
 
@@ -421,6 +457,11 @@ def _type_kind(entry_type: str) -> tuple[str]:
     return (kind("", entry_type),)
 
 
+def _journal_parts(journal: str) -> tuple[str, str, bool]:
+    name, initials = journal_forms(journal)
+    return name, initials, versioned(name)
+
+
 def _author_forms(authors: str) -> tuple:
     fams = author_families(authors)
     # Family names of the first k authors: pairs compare the common length, so a list
@@ -450,7 +491,17 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     out["n_page_letter"] = letter.astype(bool)
     (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
     (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
-    out["n_journal"], out["n_journal_initials"] = _mapped(records["journal"], journal_forms, 2)
+    shifted = shifted_citation(records)
+    if shifted.any():
+        out["n_volume"] = np.where(shifted, out["n_issue"], out["n_volume"])
+        out["n_issue"] = out["n_issue"].copy()
+        out["n_issue"][shifted] = [leading_number(v) for v in records["pages"][shifted]]
+        out["n_page_lo"][shifted] = -1
+        out["n_page_hi"][shifted] = -1
+    out["n_journal"], out["n_journal_initials"], is_versioned = _mapped(
+        records["journal"], _journal_parts, 3
+    )
+    out["n_versioned"] = is_versioned.astype(bool)
     (type_kind,) = _mapped(records["type"], _type_kind, 1)
     out["n_kind"] = np.array(
         [t if not ty or t == ty else ty if not t else " ".join(sorted({*t.split(), *ty.split()}))
