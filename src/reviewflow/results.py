@@ -36,6 +36,7 @@ from bibtexparser import model
 
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv, read_yaml, write_csv, write_text, write_yaml
+from reviewflow.searchlog import Search, load_search_log
 
 log = logging.getLogger(__name__)
 
@@ -79,32 +80,27 @@ def plain(value: Any) -> Any:
 # --- search log ----------------------------------------------------------------------------
 
 
-def search_table(log_data: Any, records: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+def search_table(searches: list[Search], records: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """One row per search, in log order, with the number of records its file gave."""
-    if not isinstance(log_data, dict) or not isinstance(log_data.get("searches"), list):
-        raise ReviewflowError("expected a mapping with a 'searches' list", path=path)
     per_search = records["search_id"].value_counts()
-    rows = []
-    for i, s in enumerate(log_data["searches"], start=1):
-        if not isinstance(s, dict) or not s.get("id"):
-            raise ReviewflowError(f"search number {i} has no 'id'", path=path)
-        rows.append(
-            {
-                "search_id": str(s["id"]),
-                "source": str(s.get("source") or s["id"]),
-                "kind": str(s.get("kind") or "database"),
-                "method": str(s.get("method") or ""),
-                "interface": str(s.get("interface") or ""),
-                "date": plain(s.get("date")) or "",
-                "query": str(s.get("query") or "").strip(),
-                "hits": "" if s.get("hits") is None else int(s["hits"]),
-                "records": int(per_search.get(str(s["id"]), 0)),
-            }
-        )
-    unknown = sorted(set(records["search_id"]) - {r["search_id"] for r in rows})
+    table = pd.DataFrame(
+        {
+            "search_id": s.id,
+            "source": s.source,
+            "kind": s.kind,
+            "method": s.method or "",
+            "interface": s.interface or "",
+            "date": s.date,
+            "query": (s.query or "").strip(),
+            "hits": s.hits,
+            "records": int(per_search.get(s.id, 0)),
+        }
+        for s in searches
+    )
+    unknown = sorted(set(records["search_id"]) - set(table["search_id"]))
     if unknown:
         raise ReviewflowError(f"records from searches not in the search log: {unknown}", path=path)
-    return pd.DataFrame(rows)
+    return table
 
 
 def join_words(items: list[str]) -> str:
@@ -509,7 +505,7 @@ def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
 def build(
     *,
     config: dict,
-    search_log: Any,
+    search_log: list[Search],
     search_log_path: Path,
     records: pd.DataFrame,
     studies: pd.DataFrame,
@@ -626,7 +622,7 @@ def run(args: argparse.Namespace) -> None:
     config = read_yaml(args.config) or {}
     outputs = build(
         config=config,
-        search_log=read_yaml(args.search_log),
+        search_log=load_search_log(args.search_log),
         search_log_path=Path(args.search_log),
         records=read_csv(args.records),
         studies=read_csv(args.studies),
