@@ -36,7 +36,7 @@ import sys  # noqa: E402
 
 FIXTURE_REVIEW = REPO / "tests" / "fixtures" / "review"
 WORKFLOW_FILES = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs"]
-_IGNORE = shutil.ignore_patterns("_output", ".quarto", "__pycache__", "*.pyc")
+_IGNORE = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__", "*.pyc")
 
 
 def copy_workflow(dest: Path, review: Path = FIXTURE_REVIEW) -> Path:

@@ -22,7 +22,7 @@ import subprocess
 from pathlib import Path
 
 from reviewflow.errors import ReviewflowError
-from reviewflow.files import atomic_path, read_yaml
+from reviewflow.files import atomic_path, read_yaml, write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_EPOCH = 1546300800
 OUTPUTS = ("index.html", "index.pdf")
 PANDOC_CSS = "_styles/paper.css"  # pandoc path only (relative to the manuscript folder)
+FIGURES = "_figures"  # the pipeline's figures, mirrored inside the project (see stage_figures)
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 # What an unresolved piece of a paper looks like once rendered.
 PROBLEMS = [
@@ -212,7 +213,9 @@ def render_pandoc(mdir: Path, out_dir: Path) -> str:
     epoch = int(_env()["SOURCE_DATE_EPOCH"])
     try:
         pdf = typst.compile(
-            str(out_dir / "index.typ"), root=str(mdir.resolve().parent), timestamp=epoch
+            str(out_dir / "index.typ"),
+            root=str(mdir.resolve()),
+            timestamp=epoch,  # as Quarto
         )
     except RuntimeError as exc:  # typst reports source errors as RuntimeError
         raise ReviewflowError(f"typst failed: {exc}", path=out_dir / "index.typ") from None
@@ -225,6 +228,23 @@ def render_quarto(mdir: Path) -> str:
     return _run(["quarto", "render", str(mdir.resolve())], mdir)
 
 
+def stage_figures(mdir: Path, processed: Path) -> int:
+    """Mirror the pipeline's figures (data/processed/**/*.svg|png) into ``mdir/_figures``.
+
+    Typst reads files only inside its root, and Quarto makes the project folder the root, so
+    figures under ../data/processed would be refused there. Tables, bibliography and
+    metadata are read by pandoc and the filters, which have no such limit.
+    """
+    n = 0
+    for src in sorted(processed.rglob("*")):
+        if src.suffix in (".svg", ".png") and src.is_file():
+            dest = mdir / FIGURES / src.relative_to(processed)
+            if not dest.is_file() or dest.read_bytes() != src.read_bytes():
+                write_bytes(src.read_bytes(), dest)
+            n += 1
+    return n
+
+
 def render(manuscript_dir: str | Path, renderer: str = "auto") -> Path:
     mdir = Path(manuscript_dir)
     if not (mdir / "_quarto.yml").is_file():
@@ -232,7 +252,8 @@ def render(manuscript_dir: str | Path, renderer: str = "auto") -> Path:
     project = read_yaml(mdir / "_quarto.yml") or {}
     out_dir = mdir / (project.get("project") or {}).get("output-dir", "_output")
     chosen = choose_renderer(renderer)
-    log.info("render: %s with %s", mdir, chosen)
+    n = stage_figures(mdir, mdir.resolve().parent / "data" / "processed")
+    log.info("render: %s with %s (%d figures staged in %s/)", mdir, chosen, n, FIGURES)
     stderr = render_pandoc(mdir, out_dir) if chosen == "pandoc" else render_quarto(mdir)
     check_outputs(out_dir, stderr)
     log.info("render: wrote and checked %s", ", ".join(str(out_dir / n) for n in OUTPUTS))
