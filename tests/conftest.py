@@ -6,6 +6,11 @@ use it skip cleanly on machines that do not have it (users' machines).
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,13 +31,26 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
+    """`reviewflow results` arguments for a project laid out like the repository."""
+    d = root / "data" / "processed"
+    return argparse.Namespace(
+        config=str(REPO / "tests" / "data" / "manuscript" / "config.yaml"),
+        search_log=str(root / "data" / "raw" / "searches.yaml"),
+        records=str(d / "records" / "records.csv"),
+        studies=str(d / "dedup" / "studies.csv"),
+        links=str(d / "dedup" / "links.csv"),
+        prisma=str(d / "prisma" / "counts.json"),
+        screening_dir=str(d / "screening"),
+        synthesis=str(d / "synthesis" / "synthesis.json"),
+        out_dir=str(out_dir),
+    )
+
+
 # --- Whole-workflow runs on the tiny fixture review ---------------------------------------
 # The workflow's own files are copied into a temporary directory and the fixture review's
 # `data/raw` and `config` laid over them, exactly as a lab forking the project would do.
 
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
 FIXTURE_REVIEW = REPO / "tests" / "fixtures" / "review"
 WORKFLOW_FILES = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs"]
@@ -59,7 +77,7 @@ def run_snakemake(
 ) -> subprocess.CompletedProcess:
     """Run Snakemake in ``workdir`` with the test interpreter's environment."""
     bindir = str(Path(sys.executable).parent)
-    full_env = {**__import__("os").environ, **(env or {})}
+    full_env = {**os.environ, **(env or {})}
     full_env["PATH"] = bindir + ":" + full_env.get("PATH", "")
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pypandoc
 import pytest
+from conftest import results_args as args_for
 
 from reviewflow import render, results
 from reviewflow.errors import ReviewflowError
@@ -18,22 +18,6 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "data" / "manuscript"
 FILTERS = REPO / "manuscript" / "_filters"
 PANDOC = pypandoc.get_pandoc_path()
-
-
-def args_for(root: Path, out_dir: Path) -> argparse.Namespace:
-    """`reviewflow results` arguments for a project laid out like the repository."""
-    d = root / "data" / "processed"
-    return argparse.Namespace(
-        config=str(FIXTURE / "config.yaml"),
-        search_log=str(root / "data" / "raw" / "searches.yaml"),
-        records=str(d / "records" / "records.csv"),
-        studies=str(d / "dedup" / "studies.csv"),
-        links=str(d / "dedup" / "links.csv"),
-        prisma=str(d / "prisma" / "counts.json"),
-        screening_dir=str(d / "screening"),
-        synthesis=str(d / "synthesis" / "synthesis.json"),
-        out_dir=str(out_dir),
-    )
 
 
 def pandoc(text: str, *filters: str, to: str = "plain", cwd: Path = FIXTURE):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from pathlib import Path
 
@@ -10,27 +9,13 @@ import bibtexparser
 import pandas as pd
 import pytest
 import yaml
+from conftest import results_args as args_for
 
 from reviewflow import results
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv
 
 FIXTURE = Path(__file__).parent / "data" / "manuscript"
-
-
-def args_for(root: Path, out_dir: Path) -> argparse.Namespace:
-    d = root / "data" / "processed"
-    return argparse.Namespace(
-        config=str(FIXTURE / "config.yaml"),
-        search_log=str(root / "data" / "raw" / "searches.yaml"),
-        records=str(d / "records" / "records.csv"),
-        studies=str(d / "dedup" / "studies.csv"),
-        links=str(d / "dedup" / "links.csv"),
-        prisma=str(d / "prisma" / "counts.json"),
-        screening_dir=str(d / "screening"),
-        synthesis=str(d / "synthesis" / "synthesis.json"),
-        out_dir=str(out_dir),
-    )
 
 
 @pytest.fixture

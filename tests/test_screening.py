@@ -232,19 +232,9 @@ def test_maybe_without_resolution_is_pending(work, tmp_path):
 
 
 def test_exclusion_reason_not_in_list(work, tmp_path):
-    out = tmp_path / "out"
-    run_cli(*screen_args("title_abstract", [work / "title_abstract.csv"], out, data=work))
     line = append(work / "full_text.csv", "scopus:1,carol,exclude,too old,")
     with pytest.raises(ReviewflowError) as exc:
-        run_cli(
-            *screen_args(
-                "full_text",
-                [work / "full_text.csv"],
-                out,
-                data=work,
-                previous=out / "title_abstract.csv",
-            )
-        )
+        screen_both(tmp_path, data=work)
     assert exc.value.line == line
     assert "exclusion reason 'too old' is not in config screening.exclusion_reasons" in str(
         exc.value
@@ -252,35 +242,15 @@ def test_exclusion_reason_not_in_list(work, tmp_path):
 
 
 def test_full_text_exclusion_needs_reason(work, tmp_path):
-    out = tmp_path / "out"
-    run_cli(*screen_args("title_abstract", [work / "title_abstract.csv"], out, data=work))
     append(work / "full_text.csv", "scopus:1,carol,exclude,,")
     with pytest.raises(ReviewflowError, match="full-text exclusion without a reason"):
-        run_cli(
-            *screen_args(
-                "full_text",
-                [work / "full_text.csv"],
-                out,
-                data=work,
-                previous=out / "title_abstract.csv",
-            )
-        )
+        screen_both(tmp_path, data=work)
 
 
 def test_full_text_decision_for_excluded_study(work, tmp_path):
-    out = tmp_path / "out"
-    run_cli(*screen_args("title_abstract", [work / "title_abstract.csv"], out, data=work))
     line = append(work / "full_text.csv", "wos:3,alice,include,,")  # scopus:5 was excluded
     with pytest.raises(ReviewflowError) as exc:
-        run_cli(
-            *screen_args(
-                "full_text",
-                [work / "full_text.csv"],
-                out,
-                data=work,
-                previous=out / "title_abstract.csv",
-            )
-        )
+        screen_both(tmp_path, data=work)
     assert exc.value.line == line
     assert "full-text decision for study scopus:5, which was excluded at title/abstract" in str(
         exc.value

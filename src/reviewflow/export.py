@@ -17,7 +17,6 @@ import rispy
 from bibtexparser import model
 
 from reviewflow import files
-from reviewflow.errors import ReviewflowError
 from reviewflow.records import SEPARATOR
 
 log = logging.getLogger(__name__)
@@ -100,9 +99,7 @@ def bibtex_entry(study: dict) -> model.Entry:
 
 
 def _studies(df: pd.DataFrame, path) -> list[dict]:
-    missing = [c for c in STUDY_COLUMNS if c not in df.columns]
-    if missing:
-        raise ReviewflowError(f"expected columns {missing} in the studies table", path=path)
+    files.require_columns(df, STUDY_COLUMNS, path)
     return df.sort_values("study_id", kind="stable").to_dict("records")
 
 

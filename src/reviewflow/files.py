@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,19 @@ def read_csv(path: str | Path, **kwargs: Any) -> pd.DataFrame:
         raise ReviewflowError("file not found", path=path) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise ReviewflowError(f"not a readable CSV table: {exc}", path=path) from None
+
+
+def require_columns(df: pd.DataFrame, required: Iterable[str], path: str | Path) -> None:
+    """Stop with the file's name (line 1: the header) if a required column is missing."""
+    required = list(required)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ReviewflowError(
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(required)}"
+            f" (found {', '.join(map(str, df.columns)) or 'none'})",
+            path=path,
+            line=1,
+        )
 
 
 def write_json(obj: Any, path: str | Path) -> None:

@@ -35,7 +35,14 @@ import pandas as pd
 from bibtexparser import model
 
 from reviewflow.errors import ReviewflowError
-from reviewflow.files import read_csv, read_yaml, write_csv, write_text, write_yaml
+from reviewflow.files import (
+    read_csv,
+    read_yaml,
+    require_columns,
+    write_csv,
+    write_text,
+    write_yaml,
+)
 from reviewflow.searchlog import Search, load_search_log
 
 log = logging.getLogger(__name__)
@@ -54,16 +61,6 @@ def read_json(path: str | Path) -> Any:
         raise ReviewflowError("file not found", path=path) from None
     except json.JSONDecodeError as exc:
         raise ReviewflowError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
-
-
-def require_columns(df: pd.DataFrame, columns: list[str], path: str | Path) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ReviewflowError(
-            f"missing column(s) {', '.join(missing)}; expected at least {', '.join(columns)}",
-            path=path,
-            line=1,
-        )
 
 
 def plain(value: Any) -> Any:

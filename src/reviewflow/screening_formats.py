@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from reviewflow.errors import ReviewflowError
-from reviewflow.files import read_csv
+from reviewflow.files import read_csv, require_columns
 
 NATIVE_COLUMNS = ["id", "reviewer", "decision", "reason", "note"]
 DECISION_COLUMNS = [*NATIVE_COLUMNS, "path", "line"]
@@ -62,14 +62,7 @@ def csv_line_numbers(path: str | Path) -> list[int]:
 def read_table(path: str | Path, required: Iterable[str]) -> pd.DataFrame:
     """Read a CSV (all strings) with a ``line`` column; stop if a required column is missing."""
     frame = read_csv(path)
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise ReviewflowError(
-            f"missing column(s) {', '.join(missing)}; expected {', '.join(required)}"
-            f" (found {', '.join(frame.columns)})",
-            path=path,
-            line=1,
-        )
+    require_columns(frame, required, path)
     frame = frame.copy()
     frame["line"] = csv_line_numbers(path)[: len(frame)]
     frame["path"] = str(path)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from reviewflow.errors import ReviewflowError
 from reviewflow.extraction import Codebook
-from reviewflow.files import read_csv, write_bytes
+from reviewflow.files import read_csv, require_columns, write_bytes
 
 FACTORS = "factors"
 
@@ -135,13 +135,7 @@ def read_published(path: str | Path | None) -> pd.DataFrame:
     if not path:
         return pd.DataFrame(columns=PUBLISHED_COLUMNS, dtype=str)
     table = read_csv(path)
-    missing = [c for c in PUBLISHED_COLUMNS if c not in table.columns]
-    if missing:
-        raise ReviewflowError(
-            f"missing column(s) {', '.join(missing)}; expected {', '.join(PUBLISHED_COLUMNS)}",
-            path=path,
-            line=1,
-        )
+    require_columns(table, PUBLISHED_COLUMNS, path)
     dupes = table["label"].duplicated()
     if dupes.any():
         i = int(dupes.to_numpy().nonzero()[0][0])

@@ -23,7 +23,7 @@ from reviewflow.dedup.match import features, label
 from reviewflow.dedup.merge import links_table, maybe_sheet, report, studies_table
 from reviewflow.dedup.normalise import normalise as normalise_records
 from reviewflow.errors import ReviewflowError
-from reviewflow.files import read_csv, write_csv, write_json
+from reviewflow.files import read_csv, require_columns, write_csv, write_json
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,7 @@ class Result:
 
 def check_records(records: pd.DataFrame, path: str | Path = "records.csv") -> pd.DataFrame:
     """Required columns present, record ids unique and non-empty; optional columns filled."""
-    missing = [c for c in REQUIRED if c not in records.columns]
-    if missing:
-        raise ReviewflowError(f"missing column(s) {', '.join(missing)}", path=path, line=1)
+    require_columns(records, REQUIRED, path)
     ids = records["record_id"]
     bad = np.flatnonzero((ids == "").to_numpy() | ids.duplicated().to_numpy())
     if len(bad):
@@ -66,13 +64,7 @@ def read_decisions(path: str | Path | None) -> pd.DataFrame:
     if path is None or not Path(path).exists():
         return pd.DataFrame(columns=DECISION_COLUMNS, dtype=str)
     table = read_csv(path)
-    missing = [c for c in DECISION_COLUMNS[:3] if c not in table.columns]
-    if missing:
-        raise ReviewflowError(
-            f"missing column(s) {', '.join(missing)}; expected {', '.join(DECISION_COLUMNS)}",
-            path=path,
-            line=1,
-        )
+    require_columns(table, DECISION_COLUMNS[:3], path)  # `note` is optional
     if "note" not in table.columns:
         table["note"] = ""
     return table
