@@ -1,6 +1,8 @@
 # Manuscript: gather the numbers the text uses, then render the paper and check it.
 # `reviewflow results` writes results.yml (every number), included.bib and the supplement's
-# tables; `reviewflow render` runs Quarto when installed, otherwise pandoc + typst.
+# tables, and nests what the review's notebooks published; `reviewflow render` runs Quarto
+# when installed, otherwise pandoc + typst.
+import json
 import os
 from pathlib import Path
 
@@ -30,7 +32,6 @@ MANUSCRIPT_SOURCES = sorted(
 
 rule manuscript_results:
     input:
-        config="config/config.yaml",
         search_log="data/raw/searches.yaml",
         records="data/processed/records/records.csv",
         studies="data/processed/dedup/studies.csv",
@@ -42,10 +43,7 @@ rule manuscript_results:
             "data/processed/screening/title_abstract_agreement.json",
             "data/processed/screening/full_text_agreement.json",
         ],
-        synthesis="data/processed/synthesis/synthesis.json",
-        # read beside synthesis.json: the studies behind each form of capital
-        evidence_map="data/processed/synthesis/evidence_map.csv",
-        table1="data/processed/synthesis/table1.csv",
+        synthesis=rules.synthesis.output.outdir,
     output:
         results="data/processed/manuscript/results.yml",
         bib="data/processed/manuscript/included.bib",
@@ -57,11 +55,14 @@ rule manuscript_results:
     params:
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
+        published=lambda wildcards, input: os.path.join(input.synthesis, "published.json"),
+        review=json.dumps(config.get("review", {}), sort_keys=True),
     shell:
-        "reviewflow results --config {input.config} --search-log {input.search_log}"
-        " --records {input.records} --studies {input.studies} --links {input.links}"
-        " --prisma {input.prisma} --screening-dir {params.screening_dir}"
-        " --synthesis {input.synthesis} --out-dir {params.out_dir} 2> {log}"
+        "reviewflow results --review {params.review:q} --search-log {input.search_log:q}"
+        " --records {input.records:q} --studies {input.studies:q} --links {input.links:q}"
+        " --prisma {input.prisma:q} --screening-dir {params.screening_dir:q}"
+        " --published {params.published:q} --out-dir {params.out_dir:q} 2> {log:q}"
+        " || {{ cat {log:q} >&2; exit 1; }}"
 
 
 rule render_manuscript:
@@ -70,15 +71,9 @@ rule render_manuscript:
         results=rules.manuscript_results.output.results,
         bib=rules.manuscript_results.output.bib,
         tables=rules.manuscript_results.output.tables,
-        figures=[
-            "data/processed/prisma/flow.svg",
-            "data/processed/synthesis/evidence_map.svg",
-            "data/processed/synthesis/study_characteristics.svg",
-        ],
-        data_tables=[
-            "data/processed/synthesis/table1.csv",
-            "data/processed/synthesis/comparison_published.csv",
-        ],
+        prisma="data/processed/prisma/flow.svg",
+        # the synthesis notebook's tables and figures, which the text may show
+        synthesis=rules.synthesis.output.outdir,
         provenance="data/processed/provenance.json",
     output:
         html="manuscript/_output/index.html",

@@ -1,7 +1,7 @@
-# Stage 7: run notebooks/synthesis.ipynb (papermill): Table 1, the evidence map, study
-# characteristics, the comparison with the published Table 1 and synthesis.json (the numbers
-# the manuscript cites). Figures are SVG (in the report) and PNG. config.yaml's `synthesis:`
-# section is passed to the notebook as parameters (e.g. figure_width in inches, dpi).
+# Stage 7: run the review's notebooks/synthesis.ipynb (papermill). The notebook is the review's
+# own analysis; whatever it publishes (reviewflow.publish: values in published.json, tables as
+# CSV, figures as SVG and PNG) lands in data/processed/synthesis/ for the manuscript.
+# config.yaml's `synthesis:` section is passed to the notebook as parameters.
 from reviewflow.notebooks import config_parameters
 
 SYNTHESIS = PROCESSED / "synthesis"
@@ -11,48 +11,28 @@ rule synthesis:
     input:
         notebook="notebooks/synthesis.ipynb",
         included=PROCESSED / "extraction" / "included_studies.csv",
-        codebook=RAW / "extraction" / "codebook.yaml",
-        # Optional: only a review that rebuilds a published one has its Table 1.
-        published=lambda wildcards: [
-            p for p in [RAW / "extraction" / "published_table1.csv"] if p.exists()
-        ],
+        # Every file of data/raw/extraction (the codebook and whatever else the notebook reads).
+        extraction=lambda wildcards: sorted(
+            str(p) for p in (RAW / "extraction").rglob("*") if p.is_file()
+        ),
     output:
         notebook=PROCESSED / "notebooks" / "synthesis.ipynb",
-        table1=report(
-            SYNTHESIS / "table1.csv",
-            caption="../report/synthesis_table1.rst",
+        outdir=report(
+            directory(SYNTHESIS),
+            patterns=["{name}.svg"],
+            caption="../report/synthesis.rst",
             category="Synthesis",
         ),
-        evidence_map=SYNTHESIS / "evidence_map.csv",
-        factor_studies=SYNTHESIS / "factor_studies.csv",
-        evidence_map_svg=report(
-            SYNTHESIS / "evidence_map.svg",
-            caption="../report/synthesis_evidence_map.rst",
-            category="Synthesis",
-        ),
-        evidence_map_png=SYNTHESIS / "evidence_map.png",
-        characteristics=SYNTHESIS / "study_characteristics.csv",
-        characteristics_svg=report(
-            SYNTHESIS / "study_characteristics.svg",
-            caption="../report/synthesis_study_characteristics.rst",
-            category="Synthesis",
-        ),
-        characteristics_png=SYNTHESIS / "study_characteristics.png",
-        comparison=report(
-            SYNTHESIS / "comparison_published.csv",
-            caption="../report/synthesis_comparison.rst",
-            category="Synthesis",
-        ),
-        numbers=SYNTHESIS / "synthesis.json",
     log:
         "logs/synthesis/synthesis.log",
     conda:
         "../envs/reviewflow.yaml"
     params:
-        outdir=SYNTHESIS,
+        codebook=RAW / "extraction" / "codebook.yaml",
+        extraction_dir=RAW / "extraction",
         config=config_parameters(config.get("synthesis")),
     shell:
-        "reviewflow notebook {input.notebook} {output.notebook}"
-        " -p included_studies {input.included} -p codebook {input.codebook}"
-        " -p published_table1 '{input.published}' -p outdir {params.outdir}"
-        " {params.config} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow notebook {input.notebook:q} {output.notebook:q}"
+        " -p included_studies {input.included:q} -p codebook {params.codebook:q}"
+        " -p extraction_dir {params.extraction_dir:q} -p outdir {output.outdir:q}"
+        " {params.config} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"

@@ -39,8 +39,8 @@ class Field:
     allowed: tuple[str, ...] = ()
     pattern: str | None = None
     minimum: int | None = None
-    # For the factor vocabulary: value -> capital key, value -> slug key, synonym -> value.
-    capital: dict[str, str] = field(default_factory=dict)
+    # For a controlled vocabulary: value -> group key, value -> slug key, synonym -> value.
+    group: dict[str, str] = field(default_factory=dict)
     key: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)
 
@@ -48,7 +48,9 @@ class Field:
 @dataclass(frozen=True)
 class Codebook:
     fields: tuple[Field, ...]
-    capitals: tuple[dict[str, str], ...]
+    # Optional groupings of vocabulary terms (key, label, definition), in display order: how a
+    # review reads its coded values (a theory's categories, outcome domains, ...).
+    groups: tuple[dict[str, str], ...] = ()
     separator: str = "; "
 
     def field(self, name: str) -> Field:
@@ -65,6 +67,14 @@ class Codebook:
     def id_field(self) -> str:
         return next(f.name for f in self.fields if f.type == "id")
 
+    @property
+    def categorical(self) -> list[Field]:
+        """Fields with a closed list of values: what an evidence map or a count can show."""
+        return [f for f in self.fields if f.type in {"category", "multi"}]
+
+    def group_label(self, key: str) -> str:
+        return next((g.get("label", key) for g in self.groups if g.get("key") == key), key)
+
     def split(self, value: str) -> list[str]:
         """A multi-valued cell as its list of values (empty cell -> [])."""
         return [v.strip() for v in value.split(self.separator.strip()) if v.strip()]
@@ -77,8 +87,8 @@ def parse_codebook(raw: Any, path: str | Path = "codebook.yaml") -> Codebook:
     """Check the codebook's own structure, so a typo in it is reported as such."""
     if not isinstance(raw, dict) or not isinstance(raw.get("fields"), list):
         raise ReviewflowError("expected a mapping with a list under 'fields'", path=path)
-    capitals = tuple(raw.get("capitals") or ())
-    capital_keys = {c.get("key") for c in capitals if isinstance(c, dict)}
+    groups = tuple(raw.get("groups") or ())
+    group_keys = {g.get("key") for g in groups if isinstance(g, dict)}
     fields: list[Field] = []
     for i, spec in enumerate(raw["fields"], 1):
         where = f"field {i}"
@@ -93,17 +103,19 @@ def parse_codebook(raw: Any, path: str | Path = "codebook.yaml") -> Codebook:
         if not spec.get("definition"):
             raise ReviewflowError(f"field '{name}': has no definition", path=path)
         allowed = [str(a) for a in spec.get("allowed") or ()]
-        capital, key, synonyms = {}, {}, {}
+        group, key, synonyms = {}, {}, {}
         for term in spec.get("vocabulary") or ():
-            value = str(term.get("value", ""))
-            if not value or term.get("capital") not in capital_keys or not term.get("key"):
+            value = str(term.get("value", "")) if isinstance(term, dict) else ""
+            grouped = term.get("group") in group_keys if value else False
+            if not value or not term.get("key") or (groups and not grouped):
+                needs = f" and a group among {sorted(group_keys)}" if groups else ""
                 raise ReviewflowError(
-                    f"field '{name}': vocabulary term {term!r} needs a value, a key and a "
-                    f"capital among {sorted(capital_keys)}",
+                    f"field '{name}': vocabulary term {term!r} needs a value, a key{needs}",
                     path=path,
                 )
             allowed.append(value)
-            capital[value] = term["capital"]
+            if groups:
+                group[value] = term["group"]
             key[value] = str(term["key"])
             for syn in term.get("synonyms") or ():
                 synonyms[str(syn).casefold()] = value
@@ -122,7 +134,7 @@ def parse_codebook(raw: Any, path: str | Path = "codebook.yaml") -> Codebook:
                 allowed=tuple(allowed),
                 pattern=spec.get("pattern"),
                 minimum=spec.get("minimum"),
-                capital=capital,
+                group=group,
                 key=key,
                 synonyms=synonyms,
             )
@@ -132,7 +144,7 @@ def parse_codebook(raw: Any, path: str | Path = "codebook.yaml") -> Codebook:
         raise ReviewflowError("field names repeat", path=path)
     if [f.type for f in fields].count("id") != 1:
         raise ReviewflowError("exactly one field must have type 'id'", path=path)
-    return Codebook(fields=tuple(fields), capitals=capitals, separator=raw.get("separator", "; "))
+    return Codebook(fields=tuple(fields), groups=groups, separator=raw.get("separator", "; "))
 
 
 def load_codebook(path: str | Path) -> Codebook:
@@ -155,12 +167,15 @@ def codebook_table(codebook: Codebook) -> pd.DataFrame:
     )
 
 
-def factor_capitals(codebook: Codebook, field_name: str = "factors") -> pd.DataFrame:
-    """The controlled factor vocabulary with the form of capital each factor maps to."""
+def vocabulary_table(codebook: Codebook, field_name: str) -> pd.DataFrame:
+    """A field's controlled vocabulary: value, key and the group each value belongs to."""
     f = codebook.field(field_name)
     return pd.DataFrame(
-        {"factor": list(f.allowed), "key": [f.key[v] for v in f.allowed]}
-        | {"capital": [f.capital[v] for v in f.allowed]}
+        {
+            "value": list(f.allowed),
+            "key": [f.key.get(v, "") for v in f.allowed],
+            "group": [f.group.get(v, "") for v in f.allowed],
+        }
     )
 
 

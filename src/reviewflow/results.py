@@ -3,11 +3,11 @@
 The manuscript never contains a typed result: it names values by key path
 (``[prisma.studies_included]{.val}``) and ``manuscript/_filters/results.lua`` fills them in
 from ``results.yml``. Upstream files are nested whole under their own keys (``prisma``,
-``synthesis``, ``screening.<stage>.agreement``, ``review``) so their authors can add keys
-without touching this stage. What this stage derives itself (``search``, ``counts``,
-``dedup``, ``screening.<stage>``, ``included``, ``capitals``, ``phrases``) comes from the
-tables whose columns ``docs/architecture.md`` fixes, plus the synthesis notebook's
-``evidence_map.csv`` and ``table1.csv`` (read beside ``synthesis.json``). ``counts`` must
+``screening.<stage>.agreement``, ``review``) so their authors can add keys without touching
+this stage. What this stage derives itself (``search``, ``counts``, ``dedup``,
+``screening.<stage>``, ``included``) comes from the tables whose columns
+``docs/architecture.md`` fixes. Everything a review's notebooks publish
+(``reviewflow.publish``) is nested beside these namespaces, never over them. ``counts`` must
 agree with the PRISMA stage's totals, so stale inputs stop the build.
 
 Outputs in ``--out-dir``:
@@ -22,7 +22,6 @@ Outputs in ``--out-dir``:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import re
@@ -37,13 +36,14 @@ from bibtexparser import model
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import (
     read_csv,
-    read_yaml,
     require_columns,
     write_csv,
     write_text,
     write_yaml,
 )
+from reviewflow.publish import ENGINE_NAMESPACES, PUBLISHED, merge_published, plain
 from reviewflow.searchlog import Search, load_search_log
+from reviewflow.synthesis import author_year, join_words
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +61,6 @@ def read_json(path: str | Path) -> Any:
         raise ReviewflowError("file not found", path=path) from None
     except json.JSONDecodeError as exc:
         raise ReviewflowError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
-
-
-def plain(value: Any) -> Any:
-    """YAML-safe plain value: dates become ISO strings (the search log has bare dates)."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 # --- search log ----------------------------------------------------------------------------
@@ -98,14 +87,6 @@ def search_table(searches: list[Search], records: pd.DataFrame, path: str | Path
     if unknown:
         raise ReviewflowError(f"records from searches not in the search log: {unknown}", path=path)
     return table
-
-
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c' — how the text lists things."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def summarise_search(searches: pd.DataFrame) -> dict:
@@ -326,11 +307,7 @@ def included_bib(entries: list[model.Entry]) -> str:
 
 
 def study_label(study: pd.Series) -> str:
-    first = study["authors"].split(";")[0].split(",")[0].strip() or "Anonymous"
-    more = " et al." if study["authors"].count(";") >= 2 else ""
-    if study["authors"].count(";") == 1:
-        more = " & " + study["authors"].split(";")[1].split(",")[0].strip()
-    return f"{first}{more} ({study['year'] or 'n.d.'})"
+    return author_year(study["authors"], study["year"])
 
 
 def resolve_ids(ids: pd.Series, record_to_study: dict, path: Path, what: str) -> pd.Series:
@@ -345,59 +322,6 @@ def resolve_ids(ids: pd.Series, record_to_study: dict, path: Path, what: str) ->
             record=ids[bad],
         )
     return out
-
-
-def capitals_summary(
-    synthesis: dict, evidence_map: pd.DataFrame, table1: pd.DataFrame, paths: dict[str, Path]
-) -> dict:
-    """Per form of capital: the factors found and the studies that found them.
-
-    From the synthesis notebook's evidence map (factor rows x study-label columns, 1 = found)
-    and Table 1 (label -> study id), so the text can cite the studies of each capital.
-    """
-    require_columns(evidence_map, ["capital", "factor", "n_studies"], paths["em"])
-    require_columns(table1, ["study_id", "study"], paths["t1"])
-    id_of = dict(zip(table1["study"], table1["study_id"], strict=True))
-    study_cols = [c for c in evidence_map.columns if c not in ("capital", "factor", "n_studies")]
-    unknown = sorted(set(study_cols) - set(id_of))
-    if unknown:
-        raise ReviewflowError(
-            f"evidence map columns not in table1.csv: {unknown}", path=paths["em"]
-        )
-    labels = {
-        k: (v.get("label", k) if isinstance(v, dict) else k)
-        for k, v in (synthesis.get("capitals") or {}).items()
-    }
-    out = {}
-    for capital in sorted(set(evidence_map["capital"]) | set(labels)):
-        rows = evidence_map[evidence_map["capital"] == capital]
-        found = rows[pd.to_numeric(rows["n_studies"], errors="coerce").fillna(0) > 0]
-        found = found.assign(n=pd.to_numeric(found["n_studies"])).sort_values(
-            ["n", "factor"], ascending=[False, True]
-        )
-        studies = [id_of[c] for c in study_cols if (rows[c] == "1").any()]
-        out[capital] = {
-            "label": labels.get(capital, capital),
-            "n_studies": len(studies),
-            "factors": [lower_label(f) for f in found["factor"]],
-            "studies": sorted(studies),
-        }
-    return out
-
-
-def lower_label(label: str) -> str:
-    """'Direct payments' -> 'direct payments' for running text; 'NDIS', 'England' unchanged."""
-    return label[:1].lower() + label[1:] if label[1:].islower() else label
-
-
-def counted_list(groups: Any, lower: bool = False) -> str:
-    """{slug: {label, n}} -> "Australia (5) and England (4)", largest first."""
-    if not isinstance(groups, dict):
-        return ""
-    items = [(str(v.get("label", k)), int(v.get("n", 0))) for k, v in groups.items()]
-    items = [(lower_label(label) if lower else label, n) for label, n in items]
-    items.sort(key=lambda x: (-x[1], x[0]))
-    return join_words([f"{label} ({n})" for label, n in items])
 
 
 PRISMA_TOTALS = {  # our count -> the PRISMA stage's key; they must agree
@@ -437,29 +361,13 @@ def rule_words(rule: str) -> str:
     return "same " + join_words(words)
 
 
-def phrases(results: dict) -> dict:
-    """Number-dependent wording the text needs ("none of the 9 included studies")."""
-    out = {}
-    synthesis = results.get("synthesis") or {}
-    n_direct = synthesis.get("n_measuring_inequality_directly")
-    if isinstance(n_direct, int):
-        n = results["included"]["n"]
-        head = "none" if n_direct == 0 else str(n_direct)
-        out["direct_inequality"] = f"{head} of the {n} included studies"
-        out["direct_inequality_capital"] = (
-            out["direct_inequality"][:1].upper() + out["direct_inequality"][1:]
-        )
-    out["countries"] = counted_list(synthesis.get("countries"))
-    out["schemes"] = counted_list(synthesis.get("schemes"), lower=True)
-    out["designs"] = counted_list(synthesis.get("designs"), lower=True)
-    rules = sorted(results["dedup"]["by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))
-    out["dedup_rules"] = (
+def rules_text(by_rule: dict[str, int]) -> str:
+    """How many records each matching rule joined to a study, as the Methods report it."""
+    rules = sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    return (
         "; ".join(f"{rule_words(rule)} ({n})" for rule, n in rules if rule != "self")
         or "none (no duplicates)"
     )
-    for stage in ("title_abstract", "full_text"):
-        out[f"kappa_{stage}"] = kappa_text(results["screening"][stage].get("agreement"))
-    return out
 
 
 def audit_trail(records: pd.DataFrame, links: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
@@ -501,7 +409,7 @@ def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
 
 def build(
     *,
-    config: dict,
+    review: dict,
     search_log: list[Search],
     search_log_path: Path,
     records: pd.DataFrame,
@@ -509,9 +417,7 @@ def build(
     links: pd.DataFrame,
     prisma: Any,
     screening_dir: Path,
-    synthesis: Any,
-    evidence_map: pd.DataFrame,
-    table1: pd.DataFrame,
+    published: list[tuple[Path, dict]],
     paths: dict[str, Path],
 ) -> dict[str, Any]:
     """All outputs as in-memory objects: {'results': dict, 'bib': str, '<table>': DataFrame}."""
@@ -549,21 +455,22 @@ def build(
     trail = audit_trail(records, links, inc["key"])
     excluded = excluded_table(ft, studies)
 
+    by_rule = {k: int(v) for k, v in sorted(links["rule"].value_counts().items())}
     n_records = len(records)
     n_studies = len(studies)
     by_record = {r: inc.loc[s, "key"] for r, s in record_to_study.items() if s in inc.index}
     results = {
-        "review": plain(config.get("review", {})),
+        "review": plain(review),
         "search": summarise_search(searches),
         "prisma": plain(prisma),
-        "synthesis": plain(synthesis),
         "screening": screening,
         "dedup": {
             "n_records": n_records,
             "n_studies": n_studies,
             "n_duplicates": n_records - n_studies,
             "n_multi_record_studies": int((links["study_id"].value_counts() > 1).sum()),
-            "by_rule": {k: int(v) for k, v in sorted(links["rule"].value_counts().items())},
+            "by_rule": by_rule,
+            "rules_text": rules_text(by_rule),
         },
         "counts": {
             "identified": n_records,
@@ -584,8 +491,11 @@ def build(
             "key_of": {**{s: inc.loc[s, "key"] for s in inc.index}, **by_record},
         },
     }
-    results["capitals"] = capitals_summary(synthesis or {}, evidence_map, table1, paths)
-    results["phrases"] = phrases(results)
+    for stage in ("title_abstract", "full_text"):
+        screening[stage]["kappa_text"] = kappa_text(screening[stage].get("agreement"))
+    assert set(results) <= set(ENGINE_NAMESPACES), "an engine namespace is not declared"
+    for path, values in published:
+        merge_published(results, values, path)
     check_prisma(results["counts"], prisma, paths["p"])
     for k, v in results["counts"].items():
         if v < 0:
@@ -607,18 +517,18 @@ def build(
 
 def run(args: argparse.Namespace) -> None:
     out_dir = Path(args.out_dir)
-    synthesis_dir = Path(args.synthesis).parent  # the notebook's other outputs sit beside it
     paths = {
         "r": Path(args.records),
         "s": Path(args.studies),
         "l": Path(args.links),
         "p": Path(args.prisma),
-        "em": synthesis_dir / "evidence_map.csv",
-        "t1": synthesis_dir / "table1.csv",
     }
-    config = read_yaml(args.config) or {}
+    try:
+        review = json.loads(args.review)
+    except json.JSONDecodeError as exc:
+        raise ReviewflowError(f"--review is not JSON: {exc.msg}") from None
     outputs = build(
-        config=config,
+        review=review if isinstance(review, dict) else {},
         search_log=load_search_log(args.search_log),
         search_log_path=Path(args.search_log),
         records=read_csv(args.records),
@@ -626,9 +536,7 @@ def run(args: argparse.Namespace) -> None:
         links=read_csv(args.links),
         prisma=read_json(args.prisma),
         screening_dir=Path(args.screening_dir),
-        synthesis=read_json(args.synthesis),
-        evidence_map=read_csv(paths["em"]),
-        table1=read_csv(paths["t1"]),
+        published=[(Path(p), read_json(p)) for p in args.published],
         paths=paths,
     )
     write_yaml(outputs.pop("results"), out_dir / "results.yml")
@@ -643,7 +551,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "results",
         help="gather the manuscript's numbers (results.yml), bibliography and supplement tables",
     )
-    p.add_argument("--config", required=True, help="config/config.yaml")
+    p.add_argument(
+        "--review", default="{}", help="config.yaml's `review:` section as JSON (title, ...)"
+    )
     p.add_argument("--search-log", required=True, help="data/raw/searches.yaml")
     p.add_argument("--records", required=True, help="records/records.csv")
     p.add_argument("--studies", required=True, help="dedup/studies.csv")
@@ -651,9 +561,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--prisma", required=True, help="prisma/counts.json")
     p.add_argument("--screening-dir", required=True, help="data/processed/screening")
     p.add_argument(
-        "--synthesis",
-        required=True,
-        help="synthesis/synthesis.json (evidence_map.csv and table1.csv are read beside it)",
+        "--published",
+        nargs="*",
+        default=[],
+        help=f"each notebook's {PUBLISHED} (values it published for the manuscript)",
     )
     p.add_argument("--out-dir", required=True, help="data/processed/manuscript")
     p.set_defaults(func=run)

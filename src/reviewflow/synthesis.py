@@ -1,24 +1,25 @@
-"""Synthesis: Table 1, the evidence map, the numbers the text cites, and their figures.
+"""Synthesis building blocks for any codebook: counts, evidence maps and their figures.
 
-Everything is computed from ``extraction/included_studies.csv`` and the codebook, so changing
-one coded factor changes Table 1, the evidence map and the counts together. Pure functions over
-DataFrames; ``notebooks/synthesis.ipynb`` calls them and writes the files.
+A review's own synthesis notebook calls these pure functions on ``included_studies.csv`` and
+its codebook; what the review reads into them (a theory, a comparison with a published table)
+stays in the notebook. Every categorical field of a codebook (``category`` or ``multi``) can
+be counted and mapped, and a controlled vocabulary's ``groups`` order and label the map.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from reviewflow.errors import ReviewflowError
 from reviewflow.extraction import Codebook
-from reviewflow.files import read_csv, require_columns, write_bytes
+from reviewflow.files import write_bytes
 
-FACTORS = "factors"
+STUDY = "study"  # the column that names a study in tables and maps
 
 
 def slug(text: str) -> str:
@@ -26,290 +27,144 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
 
 
-def factor_order(codebook: Codebook) -> pd.DataFrame:
-    """The factor vocabulary in display order: by capital (codebook order), then as listed."""
-    f = codebook.field(FACTORS)
-    capitals = [c["key"] for c in codebook.capitals]
-    rows = [
-        {"capital": f.capital[v], "factor": v, "key": f.key[v], "order": i}
-        for i, v in enumerate(f.allowed)
-    ]
-    table = pd.DataFrame(rows)
-    table["capital_rank"] = table["capital"].map({c: i for i, c in enumerate(capitals)})
-    table = table.sort_values(["capital_rank", "order"], kind="stable")
-    return table[["capital", "factor", "key"]].reset_index(drop=True)
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c': how the text lists things."""
+    items = [str(i) for i in items]
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
-def capital_labels(codebook: Codebook) -> dict[str, str]:
-    return {c["key"]: c.get("label", c["key"]) for c in codebook.capitals}
-
-
-def studies_in_order(studies: pd.DataFrame) -> pd.DataFrame:
-    """Studies as Table 1 lists them: alphabetically by label, study_id breaking ties."""
-    return studies.sort_values(["label", "study_id"], kind="stable").reset_index(drop=True)
-
-
-def table1(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Table 1 rebuilt: study, methods and sample, factors identified (in the order coded)."""
-    s = studies_in_order(studies)
-    factors = ["; ".join(codebook.split(cell)) for cell in s[FACTORS]]
-    return pd.DataFrame(
-        {
-            "study_id": s["study_id"],
-            "study": s["label"],
-            "methods_and_sample": s["methods_and_sample"],
-            "factors": factors,
-        }
+def study_labels(studies: pd.DataFrame) -> pd.Series:
+    """How tables and maps name each study: its coded ``label`` if the codebook has one,
+    otherwise first author and year from the bibliographic columns ("Smith et al. (2019)")."""
+    if "label" in studies.columns:
+        return studies["label"]
+    return pd.Series(
+        [author_year(a, y) for a, y in zip(studies["authors"], studies["year"], strict=True)],
+        index=studies.index,
     )
 
 
-def factor_long(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """One row per (study, factor) coded."""
+def author_year(authors: str, year: str) -> str:
+    """'Smith, J; Jones, K' + '2019' -> 'Smith & Jones (2019)'; three or more: 'et al.'."""
+    names = [a.split(",")[0].strip() for a in str(authors).split(";") if a.strip()]
+    first = names[0] if names else "Anonymous"
+    more = " & " + names[1] if len(names) == 2 else (" et al." if len(names) > 2 else "")
+    return f"{first}{more} ({year or 'n.d.'})"
+
+
+def with_labels(studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies in display order (by label, study id breaking ties), with a ``study`` column."""
+    out = studies.assign(**{STUDY: study_labels(studies)})
+    return out.sort_values([STUDY, "study_id"], kind="stable").reset_index(drop=True)
+
+
+# --- Counting coded values -------------------------------------------------------------------
+
+
+def value_order(codebook: Codebook, field: str) -> pd.DataFrame:
+    """A field's allowed values in display order: by group (codebook order), then as listed."""
+    f = codebook.field(field)
+    rank = {g["key"]: i for i, g in enumerate(codebook.groups)}
+    table = pd.DataFrame(
+        {
+            "group": [f.group.get(v, "") for v in f.allowed],
+            "value": list(f.allowed),
+            "key": [f.key.get(v) or slug(v) for v in f.allowed],
+        }
+    )
+    table["_rank"] = table["group"].map(rank).fillna(-1)
+    return table.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def coded_long(studies: pd.DataFrame, codebook: Codebook, field: str) -> pd.DataFrame:
+    """One row per (study, value coded in ``field``); a multi field's cells are split."""
+    s = with_labels(studies)
+    multi = codebook.field(field).type == "multi"
     rows = [
-        {"study_id": sid, "study": label, "factor": v}
-        for sid, label, cell in zip(
-            studies["study_id"], studies["label"], studies[FACTORS], strict=True
-        )
-        for v in codebook.split(cell)
+        {"study_id": sid, STUDY: label, "value": v}
+        for sid, label, cell in zip(s["study_id"], s[STUDY], s[field], strict=True)
+        for v in (codebook.split(cell) if multi else [cell] if cell else [])
     ]
-    return pd.DataFrame(rows, columns=["study_id", "study", "factor"])
+    return pd.DataFrame(rows, columns=["study_id", STUDY, "value"])
 
 
-def factor_studies(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Long form of the evidence map: capital, factor, study_id, study; in map order.
+def value_counts(studies: pd.DataFrame, codebook: Codebook, field: str) -> dict[str, Any]:
+    """{key: {label, n}} for every value coded at least once, keys as in ``value_order``."""
+    long = coded_long(studies, codebook, field)
+    counts = long["value"].value_counts()
+    order = value_order(codebook, field)
+    keys = dict(zip(order["value"], order["key"], strict=True))
+    return {
+        keys.get(v, slug(v)): {"label": v, "n": int(n)}
+        for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    }
 
-    For the text's synthesis by form of capital, which cites the studies behind each factor.
+
+def counted_list(counts: dict[str, Any], lower: bool = False) -> str:
+    """{key: {label, n}} -> "Australia (5) and England (4)", largest first."""
+    items = [(str(v["label"]), int(v["n"])) for v in counts.values()]
+    items = [(lower_label(label) if lower else label, n) for label, n in items]
+    items.sort(key=lambda x: (-x[1], x[0]))
+    return join_words([f"{label} ({n})" for label, n in items])
+
+
+def lower_label(label: str) -> str:
+    """'Direct payments' -> 'direct payments' for running text; 'NHS', 'England' unchanged."""
+    return label[:1].lower() + label[1:] if label[1:].islower() else label
+
+
+def characteristics(
+    studies: pd.DataFrame, codebook: Codebook, fields: list[str] | None = None
+) -> pd.DataFrame:
+    """Long table of counts: characteristic, value, n_studies; every ``category`` field by
+    default, largest count first within each."""
+    fields = fields or [f.name for f in codebook.fields if f.type == "category"]
+    parts = []
+    for name in fields:
+        long = coded_long(studies, codebook, name)
+        counts = long["value"].value_counts().rename_axis("value").reset_index(name="n_studies")
+        counts.insert(0, "characteristic", name)
+        parts.append(counts.sort_values(["n_studies", "value"], ascending=[False, True]))
+    columns = ["characteristic", "value", "n_studies"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def evidence_map(studies: pd.DataFrame, codebook: Codebook, field: str) -> pd.DataFrame:
+    """Values of ``field`` (rows, by group) x studies (columns, 1 = coded), plus n_studies.
+
+    Every allowed value is a row, even one no study reports, so an absent value is visible
+    rather than silently dropped.
     """
-    order = factor_order(codebook)
-    rank = {f: i for i, f in enumerate(order["factor"])}
-    long = factor_long(studies_in_order(studies), codebook)
-    long["capital"] = long["factor"].map(dict(zip(order["factor"], order["capital"], strict=True)))
-    long["_rank"] = long["factor"].map(rank)
-    long = long.sort_values(["_rank", "study", "study_id"], kind="stable")
-    return long[["capital", "factor", "study_id", "study"]].reset_index(drop=True)
-
-
-def evidence_map(studies: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Factors x studies (1 = the study found the factor), grouped by form of capital.
-
-    Every vocabulary factor is a row, even one no study reports, so an absent factor is
-    visible rather than silently dropped.
-    """
-    order = factor_order(codebook)
-    s = studies_in_order(studies)
-    long = factor_long(s, codebook)
-    grid = pd.DataFrame(0, index=order["factor"], columns=list(s["label"]), dtype="int64")
-    for study, factor in zip(long["study"], long["factor"], strict=True):
-        grid.loc[factor, study] = 1
-    out = order[["capital", "factor"]].copy()
-    out = pd.concat([out, grid.reset_index(drop=True)], axis=1)
+    order = value_order(codebook, field)
+    s = with_labels(studies)
+    long = coded_long(studies, codebook, field)
+    grid = pd.DataFrame(0, index=order["value"], columns=list(s[STUDY]), dtype="int64")
+    for study, value in zip(long[STUDY], long["value"], strict=True):
+        grid.loc[value, study] = 1
+    out = pd.concat([order[["group", "value"]], grid.reset_index(drop=True)], axis=1)
     out["n_studies"] = grid.sum(axis=1).to_numpy()
     return out
 
 
-def characteristics(studies: pd.DataFrame) -> pd.DataFrame:
-    """Long table of counts: characteristic (country, scheme, design), value, n_studies."""
-    parts = []
-    for col in ("country", "scheme", "design"):
-        counts = studies[col].value_counts().rename_axis("value").reset_index(name="n_studies")
-        counts.insert(0, "characteristic", col)
-        parts.append(counts.sort_values(["n_studies", "value"], ascending=[False, True]))
-    return pd.concat(parts, ignore_index=True)
-
-
-# --- Comparison with the published Table 1 --------------------------------------------------
-
-
-PUBLISHED_COLUMNS = [
-    "row",
-    "study_as_printed",
-    "label",
-    "methods_and_sample",
-    "factors",
-    "complete",
-]
-
-
-def read_published(path: str | Path | None) -> pd.DataFrame:
-    """The published Table 1 (as transcribed); no path -> no rows (a review not rebuilding one)."""
-    if not path:
-        return pd.DataFrame(columns=PUBLISHED_COLUMNS, dtype=str)
-    table = read_csv(path)
-    require_columns(table, PUBLISHED_COLUMNS, path)
-    dupes = table["label"].duplicated()
-    if dupes.any():
-        i = int(dupes.to_numpy().nonzero()[0][0])
-        raise ReviewflowError(
-            f"label {table.at[i, 'label']!r} appears twice; each published row needs its own",
-            path=path,
-            line=i + 2,
-        )
-    return table
-
-
-def normalise_factors(cell: str, codebook: Codebook) -> list[str]:
-    """Printed factor names as vocabulary values (case and synonyms folded)."""
-    f = codebook.field(FACTORS)
-    by_fold = {v.casefold(): v for v in f.allowed} | f.synonyms
-    out = []
-    for part in codebook.split(cell):
-        out.append(by_fold.get(part.casefold(), part))
-    return out
-
-
-def sample_numbers(text: str) -> list[int]:
-    """The numbers a methods text reports ("6,246" -> 6246), sorted: the checkable facts."""
-    return sorted(int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\d|\d", text))
-
-
-def comparison(published: pd.DataFrame, rebuilt: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Published Table 1 rows beside the rebuilt ones, matched by label.
-
-    ``match``: "yes" when the factors and the sample numbers agree; "consistent" when the
-    published row is incomplete (cut off) and what it shows is a prefix of the rebuilt row;
-    "no" when they differ; "not rebuilt" / "not in published" when one side has no row.
-    """
-    rb = rebuilt.set_index("study")
-    rows = []
-    for p in published.itertuples(index=False):
-        row: dict[str, Any] = {
-            "published_row": p.row,
-            "study": p.label,
-            "published_study": p.study_as_printed,
-            "published_methods_and_sample": p.methods_and_sample,
-            "published_factors": p.factors,
-        }
-        if p.label in rb.index:
-            r = rb.loc[p.label]
-            pf = normalise_factors(p.factors, codebook)
-            rf = codebook.split(r["factors"])
-            complete = str(p.complete).strip().lower() != "false"
-            if complete:
-                factors_ok = sorted(pf) == sorted(rf)
-            else:  # a truncated last factor only needs to start a rebuilt one
-                *whole, last = pf or [""]
-                rest = [x for x in rf if x not in whole]
-                factors_ok = set(whole) <= set(rf) and any(
-                    x.casefold().startswith(last.casefold()) for x in rest
-                )
-            numbers_ok = sample_numbers(p.methods_and_sample) == sample_numbers(
-                r["methods_and_sample"]
-            )
-            agree = factors_ok and numbers_ok
-            match = ("yes" if complete else "consistent") if agree else "no"
-            row |= {
-                "rebuilt_methods_and_sample": r["methods_and_sample"],
-                "rebuilt_factors": r["factors"],
-                "factors_match": factors_ok,
-                "sample_numbers_match": numbers_ok,
-                "match": match,
-            }
-        else:
-            row |= {"match": "not rebuilt"}
-        rows.append(row)
-    for label in rb.index.difference(published["label"]).sort_values():
-        r = rb.loc[label]
-        rows.append(
-            {
-                "study": label,
-                "rebuilt_methods_and_sample": r["methods_and_sample"],
-                "rebuilt_factors": r["factors"],
-                "match": "not in published",
-            }
-        )
-    cols = [
-        "published_row",
-        "study",
-        "published_study",
-        "published_methods_and_sample",
-        "rebuilt_methods_and_sample",
-        "published_factors",
-        "rebuilt_factors",
-        "factors_match",
-        "sample_numbers_match",
-        "match",
-    ]
-    out = pd.DataFrame(rows).reindex(columns=cols)
-    for c in ("factors_match", "sample_numbers_match"):
-        out[c] = out[c].map({True: "true", False: "false"}).fillna("")
-    return out.astype(object).fillna("")
-
-
-# --- Numbers for the text -------------------------------------------------------------------
-
-
-def _counts(series: pd.Series) -> dict[str, dict[str, Any]]:
-    counts = series.value_counts()
-    return {slug(k): {"label": k, "n": int(v)} for k, v in sorted(counts.items())}
-
-
-def synthesis_numbers(
-    studies: pd.DataFrame, codebook: Codebook, compared: pd.DataFrame | None = None
-) -> dict[str, Any]:
-    """Every number the manuscript cites, keyed for ``[synthesis.key.path]{.val}`` spans."""
-    order = factor_order(codebook)
-    long = factor_long(studies, codebook)
-    per_factor = long["factor"].value_counts()
-    factors = {
-        k: {"label": f, "capital": c, "n": int(per_factor.get(f, 0))}
-        for c, f, k in order[["capital", "factor", "key"]].itertuples(index=False)
-    }
-    cap_of = dict(zip(order["factor"], order["capital"], strict=True))
-    long["capital"] = long["factor"].map(cap_of)
-    capitals = {}
-    for key, label in capital_labels(codebook).items():
-        sub = long[long["capital"] == key]
-        capitals[key] = {
-            "label": label,
+def group_summary(studies: pd.DataFrame, codebook: Codebook, field: str) -> dict[str, Any]:
+    """Per group of ``field``'s vocabulary: label, studies, values found, counts."""
+    order = value_order(codebook, field)
+    long = coded_long(studies, codebook, field)
+    long["group"] = long["value"].map(dict(zip(order["value"], order["group"], strict=True)))
+    out = {}
+    for g in codebook.groups:
+        sub = long[long["group"] == g["key"]]
+        found = sub["value"].value_counts()
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        out[g["key"]] = {
+            "label": g.get("label", g["key"]),
             "n_studies": int(sub["study_id"].nunique()),
             "n_mentions": len(sub),
-            "n_factors": int((order["capital"] == key).sum()),
+            "n_values": int((order["group"] == g["key"]).sum()),
+            "values": join_words([lower_label(v) for v, _ in ranked]),
+            "studies": sorted(sub["study_id"].unique()),
         }
-    best = max((d["n"] for d in factors.values()), default=0)
-    top = [d["label"] for d in factors.values() if d["n"] == best and best > 0]
-    sizes = pd.to_numeric(studies.get("sample_size", pd.Series(dtype=str)), errors="coerce")
-    direct = studies.get("measures_inequality_directly", pd.Series(dtype=str)) == "true"
-    per_study = long.groupby("study_id").size()
-    years = pd.to_numeric(studies["label"].str.extract(r"\((\d{4})\)\s*$")[0], errors="coerce")
-    numbers: dict[str, Any] = {
-        "n_included": len(studies),
-        "n_countries": int(studies["country"].nunique()),
-        "countries": _counts(studies["country"]),
-        "n_schemes": int(studies["scheme"].nunique()),
-        "schemes": _counts(studies["scheme"]),
-        "n_designs": int(studies["design"].nunique()),
-        "designs": _counts(studies["design"]),
-        "factors": factors,
-        "n_factor_codings": len(long),
-        "n_factors_in_vocabulary": len(order),
-        "n_factors_found": int((per_factor > 0).sum()),
-        # Ties are all named, so the text never singles out one of several equal factors.
-        "top_factors": {"n_studies": best, "n_factors": len(top), "text": _and(top)},
-        "factors_per_study": {
-            "min": int(per_study.min()) if len(per_study) else 0,
-            "max": int(per_study.max()) if len(per_study) else 0,
-        },
-        "capitals": capitals,
-        "n_measuring_inequality_directly": int(direct.sum()),
-        "sample_size": {
-            "n_reported": int(sizes.notna().sum()),
-            "min": int(sizes.min()) if sizes.notna().any() else None,
-            "max": int(sizes.max()) if sizes.notna().any() else None,
-            "median": float(sizes.median()) if sizes.notna().any() else None,
-        },
-        "years": {"min": int(years.min()), "max": int(years.max())} if years.notna().any() else {},
-    }
-    if compared is not None:
-        c = compared["match"]
-        numbers["comparison"] = {
-            "n_published_rows": int(compared["published_row"].ne("").sum()),
-            "n_match": int((c == "yes").sum()),
-            "n_consistent": int((c == "consistent").sum()),
-            "n_differ": int((c == "no").sum()),
-            "n_not_rebuilt": int((c == "not rebuilt").sum()),
-            "n_not_in_published": int((c == "not in published").sum()),
-        }
-    return numbers
+    return out
 
 
 # --- Figures --------------------------------------------------------------------------------
@@ -345,16 +200,14 @@ def save_figure(fig: Any, stem: str | Path, dpi: int = 200) -> list[Path]:
 
 
 def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5) -> Any:
-    """Heat map of factors (rows, grouped by capital) x studies (columns)."""
+    """Heat map of coded values (rows, separated and named by group) x studies (columns)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    labels = capital_labels(codebook)
-    studies = [c for c in emap.columns if c not in {"capital", "factor", "n_studies"}]
+    studies = [c for c in emap.columns if c not in {"group", "value", "n_studies"}]
     if not studies:
         return _empty_figure(width, "No included studies")
-    grid = emap.set_index("factor")[studies]
-    names = [_wrap(f, 34) for f in grid.index]
+    grid = emap.set_index("value")[studies]
     height = 0.34 * len(grid) + 2.0
     fig, ax = plt.subplots(figsize=(width, height))
     cmap = sns.color_palette(["#f2f2f2", "#2b6a99"], as_cmap=True)
@@ -368,7 +221,7 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
         linewidths=1,
         linecolor="white",
         xticklabels=[_wrap(s, 16) for s in studies],
-        yticklabels=names,
+        yticklabels=[_wrap(v, 34) for v in grid.index],
         square=False,
     )
     # Sizes in points at the figure's own width, so the PDF at text width reads like the text.
@@ -377,36 +230,36 @@ def plot_evidence_map(emap: pd.DataFrame, codebook: Codebook, width: float = 6.5
     ax.xaxis.tick_top()
     ax.set_xlabel("")
     ax.set_ylabel("")
-    # Separate and name the forms of capital on the right-hand side.
-    caps = emap["capital"].tolist()
+    groups = emap["group"].tolist()
     start = 0
-    for i in range(1, len(caps) + 1):
-        if i == len(caps) or caps[i] != caps[start]:
+    for i in range(1, len(groups) + 1):
+        if i == len(groups) or groups[i] != groups[start]:
             if start:
                 ax.axhline(start, color="black", linewidth=1.2)
-            ax.text(
-                len(studies) + 0.25,
-                (start + i) / 2,
-                labels.get(caps[start], caps[start]).replace(" capital", "\ncapital"),
-                va="center",
-                ha="left",
-                fontsize=9,
-                fontweight="bold",
-            )
+            if groups[start]:
+                ax.text(
+                    len(studies) + 0.25,
+                    (start + i) / 2,
+                    _wrap(codebook.group_label(groups[start]), 14),
+                    va="center",
+                    ha="left",
+                    fontsize=9,
+                    fontweight="bold",
+                )
             start = i
     fig.tight_layout()
     return fig
 
 
 def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
-    """Three stacked bar charts sharing one axis: studies by country, by scheme and by design."""
+    """Stacked bar charts sharing one axis: studies by each characteristic, in table order."""
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib.ticker import MaxNLocator
 
     if chars.empty:
         return _empty_figure(width, "No included studies")
-    facets = ["country", "scheme", "design"]
+    facets = list(dict.fromkeys(chars["characteristic"]))
     sizes = [max(2, int((chars["characteristic"] == f).sum())) for f in facets]
     fig, axes = plt.subplots(
         len(facets),
@@ -414,7 +267,9 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
         figsize=(width, 0.24 * sum(sizes) + 0.65 * len(facets)),
         gridspec_kw={"height_ratios": sizes},
         sharex=True,
+        squeeze=False,
     )
+    axes = axes[:, 0]
     color = sns.color_palette("colorblind")[0]
     for ax, facet in zip(axes, facets, strict=True):
         sub = chars[chars["characteristic"] == facet]
@@ -425,7 +280,7 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
             color=color,
             orient="h",
         )
-        ax.set_title(f"By {facet}", loc="left", fontsize=10, fontweight="bold")
+        ax.set_title(f"By {facet.replace('_', ' ')}", loc="left", fontsize=10, fontweight="bold")
         ax.tick_params(labelsize=9)
         ax.set_ylabel("")
         for p, n in zip(ax.patches, sub["n_studies"], strict=False):
@@ -437,8 +292,7 @@ def plot_study_characteristics(chars: pd.DataFrame, width: float = 6.5) -> Any:
                 fontsize=8.5,
             )
     axes[-1].set_xlabel("Number of studies", fontsize=9)
-    top = int(chars["n_studies"].max()) if len(chars) else 1
-    axes[-1].set_xlim(0, top + 0.8)
+    axes[-1].set_xlim(0, int(chars["n_studies"].max()) + 0.8)
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     sns.despine(fig=fig)
     fig.tight_layout()
@@ -455,12 +309,5 @@ def _empty_figure(width: float, message: str) -> Any:
     return fig
 
 
-def _and(items: list[str]) -> str:
-    """ "a", "a and b", "a, b and c": a list as the manuscript writes it."""
-    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
-
-
 def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
