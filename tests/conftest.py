@@ -7,6 +7,7 @@ use it skip cleanly on machines that do not have it (users' machines).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from reviewflow.files import read_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -35,14 +38,16 @@ def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
     """`reviewflow results` arguments for a project laid out like the repository."""
     d = root / "data" / "processed"
     return argparse.Namespace(
-        config=str(REPO / "tests" / "data" / "manuscript" / "config.yaml"),
+        review=json.dumps(
+            read_yaml(REPO / "tests" / "data" / "manuscript" / "config.yaml")["review"]
+        ),
         search_log=str(root / "data" / "raw" / "searches.yaml"),
         records=str(d / "records" / "records.csv"),
         studies=str(d / "dedup" / "studies.csv"),
         links=str(d / "dedup" / "links.csv"),
         prisma=str(d / "prisma" / "counts.json"),
         screening_dir=str(d / "screening"),
-        synthesis=str(d / "synthesis" / "synthesis.json"),
+        published=[str(d / "synthesis" / "published.json")],
         out_dir=str(out_dir),
     )
 
@@ -95,3 +100,12 @@ def run_snakemake(
 def review_project(tmp_path: Path) -> Path:
     """A fresh copy of the workflow with the tiny fixture review, ready to run."""
     return copy_workflow(tmp_path / "project")
+
+
+def is_flagship(root: Path = REPO) -> bool:
+    """Whether ``root``'s review is the flagship (a fork that replaced it skips its tests)."""
+    config = root / "config" / "config.yaml"
+    if not config.is_file():
+        return False
+    review = (read_yaml(config) or {}).get("review") or {}
+    return review.get("short_title") == "personalisation-inequality"

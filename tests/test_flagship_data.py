@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import is_flagship
+
+from reviewflow import extraction as ex
+from reviewflow.files import read_csv
+
+# The flagship's own data and analysis: a review forked from it replaces these files.
+pytestmark = pytest.mark.skipif(not is_flagship(), reason="the flagship is not this repo's review")
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -281,3 +288,61 @@ def test_extraction_keys_point_at_the_included_reports(records: dict) -> None:
     """The two included reports have no DOI; extraction.csv names them by record id."""
     assert records["websites:28"]["title"] == "Evaluation of the NDIS: Intermediate Report"
     assert records["websites:51"]["title"].startswith("Choice, Control and the NDIS")
+
+
+def test_codebook_groups_factors_by_bourdieu_capitals() -> None:
+    cb = ex.load_codebook(RAW / "extraction" / "codebook.yaml")
+    vocabulary = ex.vocabulary_table(cb, "factors")
+    by_capital = vocabulary.groupby("group")["value"].apply(set).to_dict()
+    assert by_capital == {
+        "economic": {"household income", "employment"},
+        "cultural": {
+            "education",
+            "knowledge and skills in navigating complex bureaucratic systems",
+            "knowledge of where to access information",
+            "capacity to self-manage funds",
+        },
+        "social": {"informal networks and support"},
+    }
+    for name in ("label", "country", "scheme", "population", "design", "methods_and_sample"):
+        assert cb.field(name).required
+    assert cb.field("measures_inequality_directly").type == "boolean"
+
+
+def test_real_extraction_data_fits_its_codebook() -> None:
+    cb = ex.load_codebook(RAW / "extraction" / "codebook.yaml")
+    data = read_csv(RAW / "extraction" / "extraction.csv")
+    ex.build_schema(cb).validate(data.assign(id="scopus:1"))  # ids are resolved separately
+    assert len(data) == 6  # the Table 1 studies the reconstructed corpus could identify
+    assert set(data["measures_inequality_directly"]) == {"false"}  # the review found none did
+    assert data["label"].is_unique
+
+
+def test_synthesis_notebook_rebuilds_the_published_table1(tmp_path: Path) -> None:
+    """The flagship's notebook, on its coded data, reproduces every identifiable Table 1 row."""
+    from reviewflow.notebooks import run_notebook
+
+    data = read_csv(RAW / "extraction" / "extraction.csv")
+    included = tmp_path / "included.csv"
+    data.drop(columns=["id"]).assign(study_id=[f"s:{i}" for i in range(len(data))]).to_csv(
+        included, index=False
+    )
+    out = tmp_path / "synthesis"
+    run_notebook(
+        str(REPO / "notebooks" / "synthesis.ipynb"),
+        str(tmp_path / "synthesis.ipynb"),
+        {"included_studies": str(included), "outdir": str(out), "dpi": 30},
+        cwd=REPO,
+    )
+    cmp = read_csv(out / "comparison_published.csv")
+    got = dict(zip(cmp["study"], cmp["match"], strict=True))
+    assert got.pop("Warr et al. (2017)") == "consistent"
+    # Not identified in public metadata, so not in the reconstructed corpus.
+    for study in (
+        "Graham (2015)",
+        "National Audit Office (2013)",
+        "Stevens and Wilberforce (2008)",
+    ):
+        assert got.pop(study) == "not rebuilt"
+    assert set(got.values()) == {"yes"}, got
+    assert len(got) == 5

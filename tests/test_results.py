@@ -58,7 +58,7 @@ def test_counts_and_search_summary(built):
 def test_upstream_files_nested_as_is(built):
     r, _ = built
     assert r["prisma"]["identified_total"] == 8
-    assert r["synthesis"]["comparison"]["n_match"] == 2
+    assert r["synthesis"]["n_studies"] == 4  # published by the notebook, nested as is
     assert r["screening"]["title_abstract"]["agreement"]["cohens_kappa"] == 0.72
     assert r["review"]["title"] == "A tiny fixture review"
 
@@ -68,8 +68,8 @@ def test_screening_derived_values(built):
     ft = r["screening"]["full_text"]
     assert (ft["n_included"], ft["n_excluded"], ft["n_conflicts"]) == (4, 1, 1)
     assert ft["reasons_text"] == "no empirical data (n = 1)"
-    assert r["phrases"]["kappa_title_abstract"] == "0.72"
-    assert r["phrases"]["kappa_full_text"] == "not estimable"  # null kappa
+    assert r["screening"]["title_abstract"]["kappa_text"] == "0.72"
+    assert ft["kappa_text"] == "not estimable"  # null kappa
 
 
 def test_included_keys_are_author_year_with_suffixes(built):
@@ -81,19 +81,22 @@ def test_included_keys_are_author_year_with_suffixes(built):
     assert "scopus:3" not in inc["key_of"]  # excluded at full text
 
 
-def test_capitals_and_phrases(built):
+def test_published_values_and_engine_phrases(built):
     r, _ = built
-    eco = r["capitals"]["economic"]
-    assert eco["studies"] == ["citations:1", "scopus:1", "scopus:2"]
-    assert eco["factors"] == ["household income", "employment"]  # most studies first
-    assert r["capitals"]["cultural"]["n_studies"] == 2
-    assert "capacity to self-manage funds" not in r["capitals"]["cultural"]["factors"]
-    p = r["phrases"]
-    assert p["direct_inequality_capital"] == "None of the 4 included studies"
-    assert p["countries"] == "Inventia (3) and Fictland (1)"
-    assert p["schemes"] == "direct payments (2) and individual budgets (2)"
-    assert p["dedup_rules"] == "same DOI (2)"
+    assert r["themes"]["access"]["n_studies"] == 2  # nested as the notebook published it
+    assert r["dedup"]["rules_text"] == "same DOI (2)"
+    assert (
+        r["screening"]["full_text"]["kappa_text"] in {"not estimable"}
+        or "." in (r["screening"]["full_text"]["kappa_text"])
+    )
     assert results.rule_words("title_authors_venue") == "same title, authors and venue"
+
+
+def test_published_key_may_not_overwrite_an_engine_namespace(project: Path, tmp_path: Path):
+    published = project / "data" / "processed" / "synthesis" / "published.json"
+    published.write_text('{"prisma": {"studies_included": 99}}', encoding="utf-8")
+    with pytest.raises(ReviewflowError, match="already used by the engine"):
+        results.run(args_for(project, tmp_path / "out"))
 
 
 def test_included_bib(built):

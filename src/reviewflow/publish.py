@@ -58,8 +58,7 @@ def set_path(tree: dict, key: str, value: Any, where: str = "") -> None:
     """tree['a']['b'] = value for key 'a.b'; refuses to overwrite a value with a subtree."""
     if not _KEY.match(key):
         raise ReviewflowError(
-            f"published key {key!r}: use lower-case words joined by dots, e.g. 'themes.n'"
-            + where
+            f"published key {key!r}: use lower-case words joined by dots, e.g. 'themes.n'" + where
         )
     *parents, last = key.split(".")
     node = tree
