@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from reviewflow.render import ASSETS as RENDER_ASSETS
+
 MANUSCRIPT_TABLES = [
     "search_sources",
     "search_strategies",
@@ -13,21 +15,15 @@ MANUSCRIPT_TABLES = [
     "audit_trail",
     "included_studies",
 ]
-# Every source file of the paper (text, filters, styles, background bibliography), so an
-# edit to any of them re-renders. Listed by pattern, so files a renderer leaves behind
-# (Quarto's index.typ, .quarto/) never count as sources.
+# Every source file of the paper (the review's text, settings and background bibliography,
+# and the engine's filters, Typst header and CSS), so an edit to any of them re-renders.
+# Listed by pattern, so files a renderer leaves behind (Quarto's index.typ, .quarto/, the
+# mirrored _reviewflow/ and _figures/) never count as sources.
 MANUSCRIPT_SOURCES = sorted(
     str(p)
-    for pattern in (
-        "*.qmd",
-        "_quarto.yml",
-        "*.bib",
-        "_filters/*.lua",
-        "_typst/*.typ",
-        "_styles/*.css",
-    )
+    for pattern in ("*.qmd", "_quarto.yml", "*.bib")
     for p in Path("manuscript").glob(pattern)
-)
+) + sorted(str(p) for p in RENDER_ASSETS.rglob("*") if p.suffix in (".lua", ".typ", ".css"))
 
 
 rule manuscript_results:

@@ -16,7 +16,7 @@ from reviewflow.errors import ReviewflowError
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "data" / "manuscript"
-FILTERS = REPO / "manuscript" / "_filters"
+FILTERS = REPO / "src" / "reviewflow" / "assets" / "filters"
 PANDOC = pypandoc.get_pandoc_path()
 
 

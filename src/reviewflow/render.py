@@ -3,7 +3,7 @@
 Two renderers read the same sources (``manuscript/_quarto.yml`` + ``index.qmd``):
 - ``quarto``: ``quarto render <dir>`` (a standard Quarto manuscript project);
 - ``pandoc``: the pandoc binary of ``pypandoc-binary`` with the filters listed in
-  ``_quarto.yml`` plus ``_filters/crossref.lua`` (numbering and references, which Quarto does
+  ``_quarto.yml`` plus the engine's ``filters/crossref.lua`` (numbering and references, which Quarto does
   itself), to self-contained HTML, and pandoc -> Typst -> PDF with the ``typst`` package.
 ``auto`` picks quarto when it is on PATH. Either way the outputs are checked for unresolved
 cross-references, ``??``, raw shortcodes and missing citations; a paper with a hole fails the
@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 # 2019-01-01T00:00:00Z: any fixed instant will do; it only stands in for "now" in the PDF.
 DEFAULT_EPOCH = 1546300800
 OUTPUTS = ("index.html", "index.pdf")
-PANDOC_CSS = "_styles/paper.css"  # pandoc path only (relative to the manuscript folder)
+# The engine's filters, Typst header and CSS, shared by every review's manuscript and mirrored
+# into it as _reviewflow/ before each render (see stage_assets); _quarto.yml names them there.
+ASSETS = Path(__file__).parent / "assets"
+ENGINE_ASSETS = "_reviewflow"
+PANDOC_CSS = f"{ENGINE_ASSETS}/styles/paper.css"  # pandoc path only (Quarto has its own theme)
+CROSSREF = f"{ENGINE_ASSETS}/filters/crossref.lua"  # pandoc path only (Quarto numbers itself)
 FIGURES = "_figures"  # the pipeline's figures, mirrored inside the project (see stage_figures)
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 # What an unresolved piece of a paper looks like once rendered.
@@ -171,7 +176,7 @@ def pandoc_args(project: dict, mdir: Path) -> list[str]:
             raise ReviewflowError("metadata file listed in _quarto.yml not found", path=mdir / meta)
         args += ["--metadata-file", meta]
     filters = [f for f in _as_list(project.get("filters")) if f.endswith(".lua")]
-    for f in [*filters, "_filters/crossref.lua"]:
+    for f in [*filters, CROSSREF]:
         args += ["--lua-filter", f]
     # After the filters, so citeproc never sees @fig-/@tbl- and sees the generated citations.
     return [*args, "--citeproc"]
@@ -228,6 +233,27 @@ def render_quarto(mdir: Path) -> str:
     return _run(["quarto", "render", str(mdir.resolve())], mdir)
 
 
+def mirror(src_dir: Path, dest_dir: Path, suffixes: tuple[str, ...] | None = None) -> int:
+    """Copy the files under ``src_dir`` to ``dest_dir``, writing only those that differ."""
+    n = 0
+    for src in sorted(src_dir.rglob("*")):
+        if src.is_file() and (suffixes is None or src.suffix in suffixes):
+            dest = dest_dir / src.relative_to(src_dir)
+            if not dest.is_file() or dest.read_bytes() != src.read_bytes():
+                write_bytes(src.read_bytes(), dest)
+            n += 1
+    return n
+
+
+def stage_assets(mdir: Path) -> int:
+    """Mirror the engine's filters, Typst header and CSS into ``mdir/_reviewflow``.
+
+    A review's manuscript is its own text; the machinery that fills it in belongs to the
+    engine, so an engine update reaches every review without copying files by hand.
+    """
+    return mirror(ASSETS, mdir / ENGINE_ASSETS, (".lua", ".typ", ".css"))
+
+
 def stage_figures(mdir: Path, processed: Path) -> int:
     """Mirror the pipeline's figures (data/processed/**/*.svg|png) into ``mdir/_figures``.
 
@@ -235,14 +261,7 @@ def stage_figures(mdir: Path, processed: Path) -> int:
     figures under ../data/processed would be refused there. Tables, bibliography and
     metadata are read by pandoc and the filters, which have no such limit.
     """
-    n = 0
-    for src in sorted(processed.rglob("*")):
-        if src.suffix in (".svg", ".png") and src.is_file():
-            dest = mdir / FIGURES / src.relative_to(processed)
-            if not dest.is_file() or dest.read_bytes() != src.read_bytes():
-                write_bytes(src.read_bytes(), dest)
-            n += 1
-    return n
+    return mirror(processed, mdir / FIGURES, (".svg", ".png"))
 
 
 def render(manuscript_dir: str | Path, renderer: str = "auto") -> Path:
@@ -252,6 +271,7 @@ def render(manuscript_dir: str | Path, renderer: str = "auto") -> Path:
     project = read_yaml(mdir / "_quarto.yml") or {}
     out_dir = mdir / (project.get("project") or {}).get("output-dir", "_output")
     chosen = choose_renderer(renderer)
+    stage_assets(mdir)
     n = stage_figures(mdir, mdir.resolve().parent / "data" / "processed")
     log.info("render: %s with %s (%d figures staged in %s/)", mdir, chosen, n, FIGURES)
     stderr = render_pandoc(mdir, out_dir) if chosen == "pandoc" else render_quarto(mdir)

@@ -1,7 +1,7 @@
 """Gather every number the manuscript uses into one metadata file, plus its bibliography.
 
 The manuscript never contains a typed result: it names values by key path
-(``[prisma.studies_included]{.val}``) and ``manuscript/_filters/results.lua`` fills them in
+(``[prisma.studies_included]{.val}``) and the engine's ``assets/filters/results.lua`` fills them in
 from ``results.yml``. Upstream files are nested whole under their own keys (``prisma``,
 ``screening.<stage>.agreement``, ``review``) so their authors can add keys without touching
 this stage. What this stage derives itself (``search``, ``counts``, ``dedup``,
