@@ -5,12 +5,15 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 READY := $(VENV)/.ready
 CORES ?= 2
+# The review to build: this repository's own (the flagship) unless REVIEW names another
+# review's folder (one made by `reviewflow new`); the engine's workflow runs in it.
+REVIEW ?= .
 export PATH := $(BIN):$(PATH)
 
 .PHONY: paper test lint lock clean
 
 paper: $(READY)
-	snakemake --cores $(CORES) --rerun-incomplete
+	snakemake --cores $(CORES) --rerun-incomplete --directory "$(REVIEW)"
 
 test: $(READY)
 	pytest
@@ -32,5 +35,7 @@ $(READY): requirements.lock pyproject.toml
 lock:
 	uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes -o requirements.lock
 
+# Remove everything the build made for REVIEW (its raw data, notebooks and text stay).
 clean:
-	find data/processed -mindepth 1 ! -name README.md -delete; rm -rf manuscript/_output .snakemake logs
+	cd "$(REVIEW)" && { [ ! -d data/processed ] || find data/processed -mindepth 1 ! -name README.md -delete; } \
+	  && rm -rf manuscript/_output manuscript/_figures manuscript/_reviewflow .snakemake logs

@@ -52,7 +52,10 @@ rule manuscript_results:
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
         published=lambda wildcards, input: os.path.join(input.synthesis, "published.json"),
-        review=json.dumps(config.get("review", {}), sort_keys=True),
+        review=json.dumps(
+            {**config["review"], "draft": config.get("manuscript", {}).get("draft", False)},
+            sort_keys=True,
+        ),
     shell:
         "reviewflow results --review {params.review:q} --search-log {input.search_log:q}"
         " --records {input.records:q} --studies {input.studies:q} --links {input.links:q}"

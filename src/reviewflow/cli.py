@@ -17,6 +17,7 @@ from reviewflow.errors import ReviewflowError
 
 # In pipeline order; the order is also the order of `reviewflow --help`.
 STAGE_MODULES = [
+    "new",
     "manifest",
     "ingest",
     "dedup",

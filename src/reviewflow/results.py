@@ -69,20 +69,16 @@ def read_json(path: str | Path) -> Any:
 def search_table(searches: list[Search], records: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """One row per search, in log order, with the number of records its file gave."""
     per_search = records["search_id"].value_counts()
+    columns = ["search_id", "source", "kind", "method", "interface", "date", "query", "hits"]
     table = pd.DataFrame(
-        {
-            "search_id": s.id,
-            "source": s.source,
-            "kind": s.kind,
-            "method": s.method or "",
-            "interface": s.interface or "",
-            "date": s.date,
-            "query": (s.query or "").strip(),
-            "hits": s.hits,
-            "records": int(per_search.get(s.id, 0)),
-        }
-        for s in searches
+        [
+            (s.id, s.source, s.kind, s.method or "", s.interface or "", s.date, s.query, s.hits)
+            for s in searches
+        ],
+        columns=columns,
     )
+    table["query"] = table["query"].fillna("").str.strip()
+    table["records"] = [int(per_search.get(i, 0)) for i in table["search_id"]]
     unknown = sorted(set(records["search_id"]) - set(table["search_id"]))
     if unknown:
         raise ReviewflowError(f"records from searches not in the search log: {unknown}", path=path)
@@ -355,6 +351,12 @@ def kappa_text(agreement: Any) -> str:
     return f"{kappa:.2f}" if isinstance(kappa, int | float) else "not estimable"
 
 
+def n_reviewers(agreement: Any) -> int:
+    """People who screened at a stage: everyone in a reviewer pair (0 when not recorded)."""
+    pairs = agreement.get("reviewer_pairs") if isinstance(agreement, dict) else None
+    return len({r for pair in pairs or [] for r in pair.get("reviewers", [])})
+
+
 def rule_words(rule: str) -> str:
     """'title_authors_venue' -> 'same title, authors and venue'; 'doi' -> 'same DOI'."""
     words = [w.upper() if w in ("doi", "isbn", "issn", "url") else w for w in rule.split("_")]
@@ -492,7 +494,9 @@ def build(
         },
     }
     for stage in ("title_abstract", "full_text"):
-        screening[stage]["kappa_text"] = kappa_text(screening[stage].get("agreement"))
+        agreement = screening[stage].get("agreement")
+        screening[stage]["kappa_text"] = kappa_text(agreement)
+        screening[stage]["n_reviewers"] = n_reviewers(agreement)
     assert set(results) <= set(ENGINE_NAMESPACES), "an engine namespace is not declared"
     for path, values in published:
         merge_published(results, values, path)

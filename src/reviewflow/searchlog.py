@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,6 +20,8 @@ import yaml
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_yaml
 from reviewflow.readers.detect import FORMATS
+
+log = logging.getLogger(__name__)
 
 KINDS = ("database", "register", "other")
 _ID = re.compile(r"^[a-z0-9_]+$")
@@ -162,8 +165,8 @@ def load_search_log(path: str | Path) -> list[Search]:
             )
         seen[s.id] = line
         searches.append(s)
-    if not searches:
-        raise ReviewflowError("the search log lists no searches", path=path, line=1)
+    if not searches:  # a new review: it builds, and its paper says nothing was searched yet
+        log.warning("%s: the search log lists no searches yet", path)
     return searches
 
 
