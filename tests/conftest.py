@@ -53,27 +53,25 @@ def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
 
 
 # --- Whole-workflow runs on the tiny fixture review ---------------------------------------
-# The workflow's own files are copied into a temporary directory and the fixture review's
-# `data/raw` and `config` laid over them, exactly as a lab forking the project would do.
+# A review holds only its own files; the engine's workflow runs in it (Snakemake's
+# --snakefile). The fixture is a blank review (`reviewflow new`) with the fixture's data and
+# config laid over it, exactly as a teaching lab starts its own.
 
 
 FIXTURE_REVIEW = REPO / "tests" / "fixtures" / "review"
-WORKFLOW_FILES = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs"]
-_IGNORE = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__", "*.pyc")
+ENGINE_SNAKEFILE = REPO / "Snakefile"
+REVIEW_PARTS = ["config", "data", "notebooks", "manuscript"]
 
 
 def copy_workflow(dest: Path, review: Path = FIXTURE_REVIEW) -> Path:
-    """Lay out a runnable project in ``dest``: the workflow files plus ``review``'s data."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=_IGNORE, dirs_exist_ok=True)
-        elif src.exists():
-            shutil.copy2(src, dest / name)
-    for part in ("data", "config"):
+    """Lay out a runnable review in ``dest``: a new review with ``review``'s parts over it."""
+    from reviewflow.new import create
+
+    create(dest, title="fixture")
+    for part in REVIEW_PARTS:
         if (review / part).is_dir():
-            shutil.copytree(review / part, dest / part, dirs_exist_ok=True)
+            shutil.rmtree(dest / part)
+            shutil.copytree(review / part, dest / part)
     return dest
 
 
@@ -85,7 +83,16 @@ def run_snakemake(
     full_env = {**os.environ, **(env or {})}
     full_env["PATH"] = bindir + ":" + full_env.get("PATH", "")
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ENGINE_SNAKEFILE),
+            "--cores",
+            "2",
+            *args,
+        ],
         cwd=workdir,
         env=full_env,
         capture_output=True,

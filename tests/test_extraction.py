@@ -12,7 +12,6 @@ from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv
 
 DATA = Path(__file__).parent / "data" / "extraction"
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "extraction"
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import copy_workflow
+from conftest import ENGINE_SNAKEFILE, copy_workflow
 
 from reviewflow import manifest
 
@@ -182,7 +182,8 @@ def build_once(variant: str, factory: pytest.TempPathFactory) -> Build:
     if not (raw / "MANIFEST.sha256").exists():  # test_manifest.py insists the fixture has one
         manifest.update(raw)
     env = snakemake_env(install_guard(base / "guard"))
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete"]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ENGINE_SNAKEFILE), "--cores", "2"]
+    cmd.append("--rerun-incomplete")
     proc = subprocess.run([*prefix, *cmd], cwd=project, env=env, capture_output=True, text=True)
     attempts = base / "guard" / "attempts.log"
     _BUILDS[variant] = Build(project, proc, attempts, Path(str(attempts) + ".loaded"))

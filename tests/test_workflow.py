@@ -65,7 +65,8 @@ def test_build_writes_paper_and_processed_data(built: Path) -> None:
         "prisma/flow.svg",
         "notebooks/extraction.ipynb",
         "notebooks/synthesis.ipynb",
-        "synthesis/table1.csv",
+        "synthesis/published.json",
+        "synthesis/characteristics_by_study.csv",
         "library/library.ris",
         "provenance.json",
     ):
@@ -110,9 +111,7 @@ def test_report_holds_prisma_and_synthesis_figures(built: Path) -> None:
         assert figure in report
 
 
-def test_editing_a_coded_factor_changes_table_1_and_evidence_map(
-    built: Path, tmp_path: Path
-) -> None:
+def test_editing_a_coded_value_changes_the_evidence_map(built: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     shutil.copytree(built, project, symlinks=True)
     sheet = project / "data" / "raw" / "extraction" / "extraction.csv"
@@ -127,14 +126,17 @@ def test_editing_a_coded_factor_changes_table_1_and_evidence_map(
     assert main(["manifest", "--update", "--raw-dir", str(project / "data" / "raw")]) == 0
     run_snakemake(project)
 
-    def outputs(root: Path) -> tuple[str, bytes]:
-        html = (root / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
-        return " ".join(html.split()), (
-            root / "data" / "processed" / "synthesis" / "evidence_map.svg"
-        ).read_bytes()
+    def outputs(root: Path) -> tuple[str, str, bytes]:
+        synthesis = root / "data" / "processed" / "synthesis"
+        return (
+            (root / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8"),
+            (synthesis / "evidence_map.csv").read_text(encoding="utf-8"),
+            (synthesis / "evidence_map.svg").read_bytes(),
+        )
 
-    html_before, map_before = outputs(built)
-    html_after, map_after = outputs(project)
-    assert "education; employment; household income" not in html_before
-    assert "education; employment; household income" in html_after
-    assert map_after != map_before
+    html_before, map_before, svg_before = outputs(built)
+    html_after, map_after, svg_after = outputs(project)
+    row = next(line for line in map_after.splitlines() if "household income" in line)
+    assert row != next(line for line in map_before.splitlines() if "household income" in line)
+    assert svg_after != svg_before
+    assert html_after != html_before  # the figure is embedded in the paper

@@ -47,7 +47,8 @@ def create(dest: str | Path, title: str) -> Path:
     if dest.exists() and any(dest.iterdir()):
         raise ReviewflowError("not empty: a new review needs an empty or new folder", path=dest)
     engine_snakefile()
-    shutil.copytree(TEMPLATE, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(TEMPLATE, dest, dirs_exist_ok=True, ignore=skip)
     (dest / "gitignore.txt").rename(dest / ".gitignore")  # a dot file would be lost in a wheel
     values = {
         "title": title.replace('"', "'"),

@@ -3,8 +3,9 @@
 Two renderers read the same sources (``manuscript/_quarto.yml`` + ``index.qmd``):
 - ``quarto``: ``quarto render <dir>`` (a standard Quarto manuscript project);
 - ``pandoc``: the pandoc binary of ``pypandoc-binary`` with the filters listed in
-  ``_quarto.yml`` plus the engine's ``filters/crossref.lua`` (numbering and references, which Quarto does
-  itself), to self-contained HTML, and pandoc -> Typst -> PDF with the ``typst`` package.
+  ``_quarto.yml`` plus the engine's ``filters/crossref.lua`` (numbering and references,
+  which Quarto does itself), to self-contained HTML, and pandoc -> Typst -> PDF with the
+  ``typst`` package.
 ``auto`` picks quarto when it is on PATH. Either way the outputs are checked for unresolved
 cross-references, ``??``, raw shortcodes and missing citations; a paper with a hole fails the
 build rather than shipping. SOURCE_DATE_EPOCH is pinned so reruns give the same bytes.
