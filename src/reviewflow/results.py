@@ -43,6 +43,7 @@ from reviewflow.files import (
     write_text,
     write_yaml,
 )
+from reviewflow.prisma.counts import COMPANION, EXCLUDED, full_text_exclusions
 from reviewflow.searchlog import Search, load_search_log
 
 log = logging.getLogger(__name__)
@@ -409,7 +410,9 @@ PRISMA_TOTALS = {  # our count -> the PRISMA stage's key; they must agree
     "not_retrieved": "reports_not_retrieved_total",
     "assessed": "reports_assessed_total",
     "excluded_full_text": "reports_excluded_total",
+    "companion_reports": "companion_reports_total",
     "included": "studies_included",
+    "reports_included": "reports_included",
 }
 
 
@@ -479,18 +482,14 @@ def audit_trail(records: pd.DataFrame, links: pd.DataFrame, keys: pd.Series) -> 
     )
 
 
-def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    """Studies excluded (or not retrieved) at full text, grouped by reason."""
-    decisions = ft["decision"].str.strip().str.lower()
-    out = ft[decisions.isin(["exclude", "not_retrieved"])]
-    reasons = out["reason"] if "reason" in out.columns else pd.Series("", index=out.index)
+def excluded_table(exclusions: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """The studies in the diagram's "Reports excluded" box (``prisma.full_text_exclusions``
+    with outcome excluded), grouped by reason; not retrieved and companion reports are not."""
+    out = exclusions[exclusions["outcome"] == EXCLUDED]
     out = out.assign(
         study=[study_label(studies.loc[s]) for s in out["study_id"]],
         title=[studies.loc[s, "title"] for s in out["study_id"]],
-        reason=[
-            (r or "not stated") if d == "exclude" else "full text not retrieved"
-            for r, d in zip(reasons, decisions[out.index], strict=True)
-        ],
+        reason=out["reason"].replace("", "not stated"),
     )
     cols = ["study_id", "study", "title", "reason"]
     return out.sort_values(["reason", "study", "study_id"])[cols].reset_index(drop=True)
@@ -547,7 +546,10 @@ def build(
     bib = included_bib([bib_entry(r.key, r, extras.get(r.study_id, {})) for _, r in inc.iterrows()])
 
     trail = audit_trail(records, links, inc["key"])
-    excluded = excluded_table(ft, studies)
+    companions = (config.get("screening") or {}).get("companion_report_reasons") or []
+    exclusions = full_text_exclusions(ft, companions, str(screening_dir / "full_text.csv"))
+    outcomes = exclusions["outcome"].value_counts()
+    excluded = excluded_table(exclusions, studies)
 
     n_records = len(records)
     n_studies = len(studies)
@@ -574,8 +576,10 @@ def build(
             "not_retrieved": screening["full_text"]["n_not_retrieved"],
             "assessed": screening["full_text"]["n_screened"]
             - screening["full_text"]["n_not_retrieved"],
-            "excluded_full_text": screening["full_text"]["n_excluded"],
+            "excluded_full_text": int(outcomes.get(EXCLUDED, 0)),
+            "companion_reports": int(outcomes.get(COMPANION, 0)),
             "included": len(included_ids),
+            "reports_included": len(included_ids) + int(outcomes.get(COMPANION, 0)),
         },
         "included": {
             "n": len(included_ids),

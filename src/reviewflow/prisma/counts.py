@@ -136,8 +136,7 @@ def full_text_outcomes(
         raise ReviewflowError(
             f"study {row['study_id']} has full-text decision {row['decision']!r}; expected "
             "include, exclude or not_retrieved",
-            path=path,
-            line=int(row["line"]) if "line" in bad else None,
+            **_where(row, path),
         )
     outcome = decision.map(known).where(
         ~(decision.eq("exclude") & reason.isin(companions)), COMPANION
@@ -147,8 +146,7 @@ def full_text_outcomes(
         raise ReviewflowError(
             f"study {row['study_id']} is excluded as {row['reason']!r}, a report of an included "
             "study, but no study is included",
-            path=path,
-            line=int(row["line"]) if "line" in full_text else None,
+            **_where(row, path),
         )
     out = pd.DataFrame(
         {
@@ -163,6 +161,12 @@ def full_text_outcomes(
         .sort_values(["_order", "reason", "study_id"])[EXCLUSION_COLUMNS]
         .reset_index(drop=True)
     )
+
+
+def _where(row: pd.Series, path: str | None) -> dict:
+    """The file and line of a decision row (read_table adds ``path`` and ``line``)."""
+    line = row.get("line")
+    return {"path": path or row.get("path"), "line": None if line is None else int(line)}
 
 
 def full_text_exclusions(
