@@ -54,6 +54,12 @@ def plural(noun: str, n: int) -> str:
     return noun if n == 1 else str(_ENGLISH.plural_noun(noun, n))
 
 
+def is_plural(phrase: str) -> bool:
+    """Whether a noun phrase is plural, judged by its head ('the list of sources': no)."""
+    head = phrase.split(" of ")[0].split()
+    return bool(head) and bool(_ENGLISH.singular_noun(head[-1]))
+
+
 def verb(singular: str, n: int) -> str:
     """A verb agreeing with ``n`` subjects: verb('was', 2) == 'were'."""
     return str(_ENGLISH.plural_verb(singular, n))
