@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Iterable
 from pathlib import Path
+
+import pandas as pd
 
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
@@ -58,7 +61,12 @@ log = logging.getLogger(__name__)
 STUDY_COLUMNS = ["authors", "year", "title"]
 
 
-def exclusions_table(full_text, studies, companion_reasons=(), path=None):
+def exclusions_table(
+    full_text: pd.DataFrame,
+    studies: pd.DataFrame,
+    companion_reasons: Iterable[str] = (),
+    path: str | None = None,
+) -> pd.DataFrame:
     """full_text_exclusions with each study's authors, year and title from studies.csv."""
     out = full_text_exclusions(full_text, companion_reasons, path)
     meta = studies.drop_duplicates("study_id").set_index("study_id")

@@ -219,42 +219,39 @@ def assign_boxes(
     carrier_ids = set(carriers["record_id"])
 
     ta = _by_study(title_abstract, "title/abstract", paths.get("title_abstract"))
-    _by_study(full_text, "full-text", paths.get("full_text"))
+    _by_study(full_text, "full-text", paths.get("full_text"))  # stops on a study decided twice
     outcomes = full_text_outcomes(full_text, companion_reasons, paths.get("full_text"))
     ft = outcomes.set_index("study_id")[["outcome", "reason"]].apply(tuple, axis=1).to_dict()
-    boxes, reasons = [], []
-    for row in frame.itertuples(index=False):
-        if row.record_id not in carrier_ids:
-            boxes.append("duplicate_removed")
-            reasons.append("")
-            continue
-        if row.study_id not in ta:
+
+    def box_of(record_id: str, study_id: str) -> tuple[str, str]:
+        """(box, reason) of one record."""
+        if record_id not in carrier_ids:
+            return "duplicate_removed", ""
+        if study_id not in ta:
             raise ReviewflowError(
-                f"study {row.study_id} has no title/abstract decision, so record {row.record_id}"
-                " is in no box",
+                f"study {study_id} has no title/abstract decision, so record {record_id} is "
+                "in no box",
                 path=paths.get("title_abstract"),
             )
-        if ta[row.study_id] == "exclude":
-            boxes.append("records_excluded")
-            reasons.append("")
-            continue
-        if row.study_id not in ft:
+        if ta[study_id] == "exclude":
+            return "records_excluded", ""
+        if study_id not in ft:
             raise ReviewflowError(
-                f"study {row.study_id} was included at title/abstract but has no full-text "
-                "decision",
+                f"study {study_id} was included at title/abstract but has no full-text decision",
                 path=paths.get("full_text"),
             )
-        outcome, reason = ft[row.study_id]
-        boxes.append(OUTCOME_BOX[outcome])
-        reasons.append(reason)
+        outcome, reason = ft[study_id]
+        return OUTCOME_BOX[outcome], reason
+
+    placed = [box_of(r, s) for r, s in zip(frame["record_id"], frame["study_id"], strict=True)]
     extra = sorted(set(ft) - {s for s, d in ta.items() if d == "include"})
     if extra:
         raise ReviewflowError(
             f"full-text decision for study {extra[0]} which is not a title/abstract include",
             path=paths.get("full_text"),
         )
-    frame["box"] = boxes
-    frame["reason"] = reasons
+    frame["box"] = [box for box, _ in placed]
+    frame["reason"] = [reason for _, reason in placed]
     return frame[BOX_COLUMNS].reset_index(drop=True)
 
 
