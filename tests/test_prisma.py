@@ -199,8 +199,8 @@ def test_box_texts_follow_prisma_wording(screened):
     assert f"Scopus (n{nb}={nb}5)" in texts["databases_registers"]["identified"][2]
     assert texts["databases_registers"]["reasons"] == [
         "Reports excluded:",
-        f"wrong intervention (n{nb}={nb}1)",
-        f"wrong population (n{nb}={nb}1)",
+        f"Wrong intervention (n{nb}={nb}1)",
+        f"Wrong population (n{nb}={nb}1)",
     ]
     assert texts["other_methods"]["identified"][1] == f"Citation searching (n{nb}={nb}3)"
 

@@ -60,7 +60,8 @@ def _n(n: int) -> str:
 
 
 def _lines(items: dict[str, int], indent: str = "  ") -> list[str]:
-    return [f"{indent}{k} {_n(v)}" for k, v in items.items()]
+    """One 'Name (n = k)' line per item, the name's first letter capitalised."""
+    return [f"{indent}{k[:1].upper()}{k[1:]} {_n(v)}" for k, v in items.items()]
 
 
 def _wrap(lines: list[str], width: int) -> str:
@@ -113,7 +114,7 @@ def box_texts(counts: dict) -> dict[str, dict[str, list[str]]]:
         RIGHT: {
             "identified": [
                 "Records identified from:",
-                *_lines({k[:1].upper() + k[1:]: v for k, v in right["by_method"].items()}, ""),
+                *_lines(right["by_method"], ""),
             ],
             **sought_to_excluded(right),
         },
