@@ -131,7 +131,7 @@ def test_included_without_full_text_stops(screened):
 def test_record_missing_from_links_stops(screened, tmp_path):
     links = tmp_path / "links.csv"
     links.write_text("\n".join((DATA / "links.csv").read_text().splitlines()[:-1]) + "\n")
-    with pytest.raises(ReviewflowError, match=r"1 record\(s\) missing from links.csv"):
+    with pytest.raises(ReviewflowError, match=r"1 record missing from links.csv"):
         build(*screened, links=links)
 
 

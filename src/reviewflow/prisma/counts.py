@@ -60,6 +60,7 @@ from pathlib import Path
 import pandas as pd
 
 from reviewflow.errors import ReviewflowError
+from reviewflow.prose import count
 from reviewflow.screening_formats import read_table
 
 LEFT, RIGHT = "databases_registers", "other_methods"
@@ -195,14 +196,15 @@ def assign_boxes(
     missing = [r for r in records["record_id"] if r not in link_of]
     if missing:
         raise ReviewflowError(
-            f"{len(missing)} record(s) missing from links.csv, e.g. {missing[0]}: every record "
-            "must belong to a study",
+            f"{count(len(missing), 'record', words=False)} missing from links.csv, e.g. "
+            f"{missing[0]}: every record must belong to a study",
             path=paths.get("links"),
         )
     unknown = sorted(set(link_of) - set(records["record_id"]))
     if unknown:
         raise ReviewflowError(
-            f"{len(unknown)} record id(s) in links.csv are not in records.csv, e.g. {unknown[0]}",
+            f"{count(len(unknown), 'record id', words=False)} in links.csv not in records.csv, "
+            f"e.g. {unknown[0]}",
             path=paths.get("links"),
         )
     frame = records[["record_id", "kind"]].copy()
