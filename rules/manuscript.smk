@@ -52,6 +52,7 @@ rule manuscript_results:
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
         published=lambda wildcards, input: os.path.join(input.synthesis, "published.json"),
+        companion_reasons=config["screening"].get("companion_report_reasons", []),
         review=json.dumps(
             {**config["review"], "draft": config.get("manuscript", {}).get("draft", False)},
             sort_keys=True,
@@ -60,7 +61,8 @@ rule manuscript_results:
         "reviewflow results --review {params.review:q} --search-log {input.search_log:q}"
         " --records {input.records:q} --studies {input.studies:q} --links {input.links:q}"
         " --prisma {input.prisma:q} --screening-dir {params.screening_dir:q}"
-        " --published {params.published:q} --out-dir {params.out_dir:q} 2> {log:q}"
+        " --published {params.published:q} --out-dir {params.out_dir:q}"
+        " --companion-reasons {params.companion_reasons:q} 2> {log:q}"
         " || {{ cat {log:q} >&2; exit 1; }}"
 
 

@@ -1,15 +1,18 @@
-# Stage 5: PRISMA 2020 counts (checked: every record in exactly one box) and flow diagram.
+# Stage 5: PRISMA 2020 counts (checked: every record in exactly one box), the full-text
+# exclusions table and the flow diagram.
 
 
 rule prisma:
     input:
         records=PROCESSED / "records" / "records.csv",
         links=PROCESSED / "dedup" / "links.csv",
+        studies=PROCESSED / "dedup" / "studies.csv",
         title_abstract=PROCESSED / "screening" / "title_abstract.csv",
         full_text=PROCESSED / "screening" / "full_text.csv",
     output:
         counts=PROCESSED / "prisma" / "counts.json",
         boxes=PROCESSED / "prisma" / "record_boxes.csv",
+        excluded=PROCESSED / "prisma" / "excluded_full_text.csv",
         svg=report(
             PROCESSED / "prisma" / "flow.svg",
             caption="../report/prisma.rst",
@@ -26,7 +29,9 @@ rule prisma:
         "../envs/reviewflow.yaml"
     params:
         out_dir=lambda wildcards, output: Path(output.counts).parent,
+        companion_reasons=config["screening"].get("companion_report_reasons", []),
     shell:
-        "reviewflow prisma --records {input.records} --links {input.links}"
-        " --title-abstract {input.title_abstract} --full-text {input.full_text}"
-        " --out-dir {params.out_dir} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow prisma --records {input.records:q} --links {input.links:q}"
+        " --studies {input.studies:q} --title-abstract {input.title_abstract:q}"
+        " --full-text {input.full_text:q} --companion-reasons {params.companion_reasons:q}"
+        " --out-dir {params.out_dir:q} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"

@@ -48,6 +48,7 @@ def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
         prisma=str(d / "prisma" / "counts.json"),
         screening_dir=str(d / "screening"),
         published=[str(d / "synthesis" / "published.json")],
+        companion_reasons=[],
         out_dir=str(out_dir),
     )
 

@@ -131,7 +131,7 @@ def test_included_without_full_text_stops(screened):
 def test_record_missing_from_links_stops(screened, tmp_path):
     links = tmp_path / "links.csv"
     links.write_text("\n".join((DATA / "links.csv").read_text().splitlines()[:-1]) + "\n")
-    with pytest.raises(ReviewflowError, match=r"1 record\(s\) missing from links.csv"):
+    with pytest.raises(ReviewflowError, match=r"1 record missing from links.csv"):
         build(*screened, links=links)
 
 
@@ -144,11 +144,13 @@ def test_conservation_check_names_the_broken_identity(screened):
         prisma.check_conservation(bad, boxes, records)
     assert (
         "databases_registers: reports assessed 3 != reports excluded (sum over reasons) + "
-        "studies included 4" in str(exc.value)
+        "reports of included studies 4" in str(exc.value)
     )
     bad = copy.deepcopy(counts)
     bad["identified_total"] = 14
-    with pytest.raises(ReviewflowError, match="total: identified 14 != duplicates removed"):
+    with pytest.raises(
+        ReviewflowError, match="total: identified 14 != records removed before screening"
+    ):
         prisma.check_conservation(bad, boxes, records)
     twice = pd.concat([boxes, boxes.iloc[:1]])
     with pytest.raises(ReviewflowError, match="record scopus:1 is in 2 boxes"):
@@ -168,6 +170,8 @@ def test_cli_writes_deterministic_outputs(screened, tmp_path):
                 str(DATA / "records.csv"),
                 "--links",
                 str(DATA / "links.csv"),
+                "--studies",
+                str(DATA / "studies.csv"),
                 "--title-abstract",
                 str(ta),
                 "--full-text",
@@ -177,7 +181,8 @@ def test_cli_writes_deterministic_outputs(screened, tmp_path):
             ]
         )
         args.func(args)
-    for name in ("counts.json", "record_boxes.csv", "flow.svg", "flow.png"):
+    names = ("counts.json", "record_boxes.csv", "excluded_full_text.csv", "flow.svg", "flow.png")
+    for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     counts = json.loads((tmp_path / "a" / "counts.json").read_text())
     assert counts["identified_total"] == 13
@@ -194,8 +199,8 @@ def test_box_texts_follow_prisma_wording(screened):
     assert f"Scopus (n{nb}={nb}5)" in texts["databases_registers"]["identified"][2]
     assert texts["databases_registers"]["reasons"] == [
         "Reports excluded:",
-        f"wrong intervention (n{nb}={nb}1)",
-        f"wrong population (n{nb}={nb}1)",
+        f"Wrong intervention (n{nb}={nb}1)",
+        f"Wrong population (n{nb}={nb}1)",
     ]
     assert texts["other_methods"]["identified"][1] == f"Citation searching (n{nb}={nb}3)"
 
@@ -221,3 +226,133 @@ def test_diagram_without_other_methods(tmp_path):
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Identification of studies via other methods" not in texts
     assert {"Identification", "Screening", "Included"} <= set(texts)
+
+
+# --- PRISMA 2020 exactly: Page et al. BMJ 2021;372:n71, and the PRISMA2020 R package's node
+# fields (inst/extdata/PRISMA.csv: database_results, register_results, duplicates,
+# excluded_automatic, excluded_other, ..., new_studies, new_reports) -------------------------
+
+# wos:4 becomes a further report of an included study.
+FT_COMPANION = FT.replace("wos:4,exclude,wrong intervention", "wos:4,exclude,duplicate report")
+
+
+def test_companion_reports_count_as_reports_of_included_studies(screened):
+    ta, ft = screened
+    ft.write_text(FT_COMPANION)
+    counts, boxes = prisma.build(
+        prisma.load_records(DATA / "records.csv"),
+        read_csv(DATA / "links.csv"),
+        prisma.load_decisions(ta),
+        prisma.load_decisions(ft),
+        companion_reasons=["duplicate report"],
+    )
+    assert counts["studies_included"] == 2
+    assert counts["reports_included"] == 3
+    assert counts["companion_reports_total"] == 1
+    assert counts["reports_excluded_total"] == 2
+    assert counts["reports_excluded_by_reason"] == {
+        "not a study of inequality": 1,
+        "wrong population": 1,
+    }
+    left = counts["databases_registers"]
+    assert (left["reports_assessed"], left["reports_excluded"], left["reports_included"]) == (
+        3,
+        1,
+        2,
+    )
+    assert boxes.set_index("record_id").loc["wos:4", "box"] == "companion_report"
+    texts = prisma.box_texts(counts)["databases_registers"]
+    nb = prisma.NBSP
+    assert texts["included"] == [
+        f"Studies included in review (n{nb}={nb}2)",
+        f"Reports of included studies (n{nb}={nb}3)",
+    ]
+    # Without the config key the same row is an ordinary exclusion (default: none).
+    plain, _ = build(ta, ft)
+    assert plain["reports_included"] == 2 and plain["reports_excluded_total"] == 3
+
+
+def test_companion_without_included_study_stops(screened):
+    ta, ft = screened
+    ft.write_text(FT_COMPANION.replace(",include,,", ",exclude,wrong population,"))
+    with pytest.raises(ReviewflowError, match="wos:4 is excluded as 'duplicate report'") as exc:
+        prisma.full_text_exclusions(prisma.load_decisions(ft), ["duplicate report"], str(ft))
+    assert exc.value.line == 5
+
+
+def test_unknown_full_text_decision_names_file_and_line(screened):
+    ta, ft = screened
+    ft.write_text(FT.replace("scopus:4,not_retrieved", "scopus:4,maybe"))
+    with pytest.raises(ReviewflowError, match="scopus:4 has full-text decision 'maybe'") as exc:
+        build(ta, ft)
+    assert exc.value.line == 4 and str(ft) in str(exc.value)
+
+
+@pytest.mark.parametrize("companions", [[], ["duplicate report"]])
+def test_exclusions_table_and_diagram_agree_by_construction(screened, companions):
+    ta, ft = screened
+    ft.write_text(FT_COMPANION)
+    decisions = prisma.load_decisions(ft)
+    counts, _ = prisma.build(
+        prisma.load_records(DATA / "records.csv"),
+        read_csv(DATA / "links.csv"),
+        prisma.load_decisions(ta),
+        decisions,
+        companion_reasons=companions,
+    )
+    table = prisma.exclusions_table(decisions, read_csv(DATA / "studies.csv"), companions)
+    n = table["outcome"].value_counts()
+    assert n.get(prisma.EXCLUDED, 0) == counts["reports_excluded_total"]
+    assert n.get(prisma.NOT_RETRIEVED, 0) == counts["reports_not_retrieved_total"] == 1
+    assert n.get(prisma.COMPANION, 0) == counts["companion_reports_total"] == len(companions)
+    by_reason = table[table["outcome"] == prisma.EXCLUDED]["reason"].value_counts().to_dict()
+    assert by_reason == counts["reports_excluded_by_reason"]
+    # listed apart: every excluded row first, then not retrieved, then companion reports
+    order = [prisma.EXCLUDED, prisma.NOT_RETRIEVED, prisma.COMPANION]
+    ranks = [order.index(o) for o in table["outcome"]]
+    assert ranks == sorted(ranks)
+    assert table.loc[table["outcome"] == prisma.NOT_RETRIEVED, "reason"].tolist() == [""]
+    assert set(table.columns) >= {"study_id", "outcome", "reason", "authors", "year", "title"}
+
+
+def test_template_lines_shown_even_when_zero(screened):
+    """Registers, automation tools and other reasons are printed with (n = 0)."""
+    counts, _ = build(*screened)
+    counts["databases_registers"]["identified_registers"] = 0
+    counts["databases_registers"]["by_register"] = {}
+    texts = prisma.box_texts(counts)["databases_registers"]
+    nb = prisma.NBSP
+    assert f"Registers (n{nb}={nb}0)" in texts["identified"]
+    assert texts["removed"] == [
+        "Records removed before screening:",
+        f"Duplicate records removed (n{nb}={nb}3)",
+        f"Records marked as ineligible by automation tools (n{nb}={nb}0)",
+        f"Records removed for other reasons (n{nb}={nb}0)",
+    ]
+    assert counts["records_removed_automation_total"] == counts["records_removed_other_total"] == 0
+
+
+def test_other_methods_column_has_the_template_boxes_only(screened):
+    counts, _ = build(*screened)
+    texts = prisma.box_texts(counts)
+    assert set(texts["other_methods"]) == {
+        "identified",
+        "sought",
+        "not_retrieved",
+        "assessed",
+        "reasons",
+    }
+    fig = prisma.draw_flow(counts)
+    drawn = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts]
+    # one "Records screened" / "Duplicate records removed" box: the left column's
+    assert sum(t.startswith("Records screened") for t in drawn) == 1
+    assert sum("Duplicate records removed" in t for t in drawn) == 1
+    assert sum(t.startswith("Reports sought for retrieval") for t in drawn) == 2
+
+
+def test_every_template_box_is_drawn(screened):
+    counts, _ = build(*screened)
+    fig = prisma.draw_flow(counts)
+    drawn = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].texts)
+    for phrase in prisma.TEMPLATE_BOXES:
+        assert phrase in drawn, phrase

@@ -44,7 +44,9 @@ def test_counts_and_search_summary(built):
         "not_retrieved": 0,
         "assessed": 5,
         "excluded_full_text": 1,
+        "companion_reports": 0,
         "included": 4,
+        "reports_included": 4,
     }
     s = r["search"]
     assert (s["n_databases"], s["n_other"], s["n_sources"]) == (2, 1, 3)

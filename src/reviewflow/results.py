@@ -41,6 +41,7 @@ from reviewflow.files import (
     write_text,
     write_yaml,
 )
+from reviewflow.prisma.counts import COMPANION, EXCLUDED, full_text_exclusions
 from reviewflow.publish import ENGINE_NAMESPACES, PUBLISHED, merge_published, plain
 from reviewflow.searchlog import Search, load_search_log
 from reviewflow.synthesis import author_year, join_words
@@ -329,7 +330,9 @@ PRISMA_TOTALS = {  # our count -> the PRISMA stage's key; they must agree
     "not_retrieved": "reports_not_retrieved_total",
     "assessed": "reports_assessed_total",
     "excluded_full_text": "reports_excluded_total",
+    "companion_reports": "companion_reports_total",
     "included": "studies_included",
+    "reports_included": "reports_included",
 }
 
 
@@ -389,18 +392,14 @@ def audit_trail(records: pd.DataFrame, links: pd.DataFrame, keys: pd.Series) -> 
     )
 
 
-def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    """Studies excluded (or not retrieved) at full text, grouped by reason."""
-    decisions = ft["decision"].str.strip().str.lower()
-    out = ft[decisions.isin(["exclude", "not_retrieved"])]
-    reasons = out["reason"] if "reason" in out.columns else pd.Series("", index=out.index)
+def excluded_table(exclusions: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """The studies in the diagram's "Reports excluded" box (``prisma.full_text_exclusions``
+    with outcome excluded), grouped by reason; not retrieved and companion reports are not."""
+    out = exclusions[exclusions["outcome"] == EXCLUDED]
     out = out.assign(
         study=[study_label(studies.loc[s]) for s in out["study_id"]],
         title=[studies.loc[s, "title"] for s in out["study_id"]],
-        reason=[
-            (r or "not stated") if d == "exclude" else "full text not retrieved"
-            for r, d in zip(reasons, decisions[out.index], strict=True)
-        ],
+        reason=out["reason"].replace("", "not stated"),
     )
     cols = ["study_id", "study", "title", "reason"]
     return out.sort_values(["reason", "study", "study_id"])[cols].reset_index(drop=True)
@@ -412,6 +411,7 @@ def excluded_table(ft: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
 def build(
     *,
     review: dict,
+    companion_reasons: list[str],
     search_log: list[Search],
     search_log_path: Path,
     records: pd.DataFrame,
@@ -455,7 +455,9 @@ def build(
     bib = included_bib([bib_entry(r.key, r, extras.get(r.study_id, {})) for _, r in inc.iterrows()])
 
     trail = audit_trail(records, links, inc["key"])
-    excluded = excluded_table(ft, studies)
+    exclusions = full_text_exclusions(ft, companion_reasons, str(screening_dir / "full_text.csv"))
+    outcomes = exclusions["outcome"].value_counts()
+    excluded = excluded_table(exclusions, studies)
 
     by_rule = {k: int(v) for k, v in sorted(links["rule"].value_counts().items())}
     n_records = len(records)
@@ -483,8 +485,10 @@ def build(
             "not_retrieved": screening["full_text"]["n_not_retrieved"],
             "assessed": screening["full_text"]["n_screened"]
             - screening["full_text"]["n_not_retrieved"],
-            "excluded_full_text": screening["full_text"]["n_excluded"],
+            "excluded_full_text": int(outcomes.get(EXCLUDED, 0)),
+            "companion_reports": int(outcomes.get(COMPANION, 0)),
             "included": len(included_ids),
+            "reports_included": len(included_ids) + int(outcomes.get(COMPANION, 0)),
         },
         "included": {
             "n": len(included_ids),
@@ -533,6 +537,7 @@ def run(args: argparse.Namespace) -> None:
         raise ReviewflowError(f"--review is not JSON: {exc.msg}") from None
     outputs = build(
         review=review if isinstance(review, dict) else {},
+        companion_reasons=args.companion_reasons,
         search_log=load_search_log(args.search_log),
         search_log_path=Path(args.search_log),
         records=read_csv(args.records),
@@ -557,6 +562,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--review", default="{}", help="config.yaml's `review:` section as JSON (title, ...)"
+    )
+    p.add_argument(
+        "--companion-reasons",
+        nargs="*",
+        default=[],
+        help="full-text reasons that mark another report of an included study "
+        "(config screening.companion_report_reasons)",
     )
     p.add_argument("--search-log", required=True, help="data/raw/searches.yaml")
     p.add_argument("--records", required=True, help="records/records.csv")
