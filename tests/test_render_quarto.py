@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED, copy_workflow, run_snakemake
+from test_render_browser import assert_clean_in_browser
 
 from reviewflow import render
 
@@ -168,7 +169,7 @@ def test_same_pdf_pages_words_and_captions(papers):
         pdf(papers[r] / "index.pdf") for r in ("pandoc", "quarto")
     )
     assert abs(n_pandoc - n_quarto) <= 1
-    caption = re.compile(r"^(?:Figure|Table) \d+: .{0,30}", re.MULTILINE)
+    caption = re.compile(r"\b(?:Figure|Table) \d+: .{0,30}")
     assert caption.findall(quarto) == caption.findall(pandoc)
     assert len(caption.findall(pandoc)) == 9
     vocab = {r: Counter(re.findall(r"\w+", t)) for r, t in (("pandoc", pandoc), ("quarto", quarto))}
@@ -192,3 +193,7 @@ def test_quarto_html_is_self_contained(papers):
     text = (papers["quarto"] / "index.html").read_text("utf-8")
     assert render.html_problems(text) == []
     assert "mathjax" not in text.lower()
+
+
+def test_quarto_html_in_chromium(papers, tmp_path: Path):
+    assert_clean_in_browser(papers["quarto"] / "index.html", tmp_path / "screenshots")
