@@ -5,9 +5,13 @@ Two renderers read the same sources (``manuscript/_quarto.yml`` + ``index.qmd``)
 - ``pandoc``: the pandoc binary of ``pypandoc-binary`` with the filters listed in
   ``_quarto.yml`` plus ``_filters/crossref.lua`` (numbering and references, which Quarto does
   itself), to self-contained HTML, and pandoc -> Typst -> PDF with the ``typst`` package.
-``auto`` picks quarto when it is on PATH. Either way the outputs are checked for unresolved
-cross-references, ``??``, raw shortcodes and missing citations; a paper with a hole fails the
-build rather than shipping. SOURCE_DATE_EPOCH is pinned so reruns give the same bytes.
+``auto`` picks quarto when it is on PATH. Both give the same paper (tests/test_render_quarto.py).
+Before either, the pipeline's figures and results.yml are staged inside the project (Typst
+reads only there; metadata strings must print verbatim). After either, what a reader sees is
+checked, in the HTML and in the PDF's Typst source: tables with bodies, references and
+citations resolved, no leftover placeholder, nothing fetched from the network; a paper with a
+hole fails the build rather than shipping. SOURCE_DATE_EPOCH is pinned so reruns give the same
+bytes.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ STDERR_PROBLEMS = re.compile(
     r"citation .* not found|unable to resolve crossref|warning.*(?:crossref|citation)",
     re.IGNORECASE,
 )
+MISSING_CITE = "a citation of '{}', which is not in the bibliography"  # citeproc's bold key?
 # A URL the browser would fetch (anything but a data: URI or a local path).
 REMOTE = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 REMOTE_CSS = re.compile(r"""(?:url\(|@import\s)\s*['"]?((?:https?:)?//[^'")\s;]+)""", re.I)
@@ -69,35 +74,10 @@ class _Html(html.parser.HTMLParser):
     prints a missing key as a bold ``key?`` inside its citation span).
     """
 
-    VOID = frozenset(
-        [
-            "area",
-            "base",
-            "br",
-            "col",
-            "embed",
-            "hr",
-            "img",
-            "input",
-            "link",
-            "meta",
-            "param",
-            "source",
-            "track",
-            "wbr",
-        ]
-    )
-    FETCHED = {
-        "script": "src",
-        "img": "src",
-        "iframe": "src",
-        "source": "src",
-        "audio": "src",
-        "video": "src",
-        "embed": "src",
-        "object": "data",
-        "link": "href",
-    }
+    VOID = frozenset("area br col embed hr img input link meta source track wbr".split())  # noqa: SIM905
+    # The attribute each element fetches its resource from.
+    FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src"}
+    FETCHED |= {"video": "src", "embed": "src", "object": "data", "link": "href"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -125,12 +105,6 @@ class _Html(html.parser.HTMLParser):
         if tag == "a" and a.get("href", "").startswith("#") and len(a["href"]) > 1:
             self.links.append(a["href"][1:])
         url = a.get(self.FETCHED.get(tag, ""), "")
-        if (
-            tag == "link"
-            and "stylesheet" not in a.get("rel", "")
-            and "preload" not in a.get("rel", "")
-        ):
-            url = ""  # rel=canonical etc. fetch nothing
         if REMOTE.match(url):
             self.remote.append(f"<{tag}> {url}")
         self.remote += REMOTE_CSS.findall(a.get("style", ""))
@@ -213,9 +187,7 @@ def html_problems(html_text: str) -> list[str]:
     doc = parse_html(html_text)
     problems = find_problems(doc.text)
     problems += [f"a link to #{t}, which is not in the page" for t in doc.links if t not in doc.ids]
-    problems += [
-        f"a citation of '{k}', which is not in the bibliography" for k in doc.missing_cites
-    ]
+    problems += [MISSING_CITE.format(k) for k in doc.missing_cites]
     problems += [f"a network request ({r}); the HTML must stand alone" for r in doc.remote]
     with_body = {tbl for tbl, rows in doc.tables if rows}
     problems += [f"table '{t}' has no body rows" for t, rows in doc.tables if not rows and t]
@@ -226,10 +198,7 @@ def html_problems(html_text: str) -> list[str]:
 def typst_problems(typ_text: str) -> list[str]:
     """What is wrong with the PDF's Typst source; [] when nothing."""
     problems = find_problems(TYPST_STRINGS.sub("", typ_text))
-    problems += [
-        f"a citation of '{k}', which is not in the bibliography"
-        for k in TYPST_MISSING_CITE.findall(typ_text)
-    ]
+    problems += [MISSING_CITE.format(k) for k in TYPST_MISSING_CITE.findall(typ_text)]
     for m in TYPST_TABLE_LABEL.finditer(typ_text):
         if "table(" not in typ_text[: m.start()].rsplit("#figure(", 1)[-1]:
             problems.append(f"table '{m.group(1)}' has no table in it")
