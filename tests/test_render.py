@@ -407,6 +407,24 @@ def test_render_fails_on_unknown_key(rendered: Path, tmp_path: Path):
         render.render(mdir, "pandoc")
 
 
+def test_odd_title_renders_verbatim(rendered: Path, tmp_path: Path):
+    """Issues 12 (6) and 13: '??', '$', '*' and '@' in a real value print as they are."""
+    shutil.copytree(
+        rendered.parent, tmp_path / "manuscript", ignore=shutil.ignore_patterns("_output")
+    )
+    shutil.copytree(rendered.parent.parent / "data", tmp_path / "data")
+    results_yml = tmp_path / "data" / "processed" / "manuscript" / "results.yml"
+    data = render.read_yaml(results_yml)
+    title = "Does it pay?? $5 a *day* for @home care, $6 at night"
+    data["results"]["review"]["title"] = title
+    render.write_yaml(data, results_yml)
+    out = render.render(tmp_path / "manuscript", "pandoc")
+    html = (out / "index.html").read_text("utf-8")
+    assert title in render.visible_text(html)
+    assert 'class="math' not in html
+    assert "\\$5 a \\*day\\* for \\@home" in (out / "index.typ").read_text("utf-8")
+
+
 # --- background references -------------------------------------------------------------------
 
 
