@@ -273,7 +273,13 @@ def test_project_config_works_for_quarto():
 def test_quarto_leaves_gitignore_alone():
     """Issue 12 (7): Quarto appends this line when it is missing, dirtying a tracked file."""
     lines = (REPO / "manuscript" / ".gitignore").read_text("utf-8").splitlines()
-    for needed in ("**/*.quarto_ipynb", "/_results.yml", "/site_libs/", "/index.typ", "/index.html"):
+    for needed in (
+        "**/*.quarto_ipynb",
+        "/_results.yml",
+        "/site_libs/",
+        "/index.typ",
+        "/index.html",
+    ):
         assert needed in lines, needed
 
 
