@@ -227,6 +227,17 @@ def test_renderer_error_is_the_real_one_without_colour(tmp_path: Path):
     assert bare.message == "quarto failed:\nkilled"
 
 
+def test_typst_error_names_the_line(tmp_path: Path, monkeypatch):
+    """The pandoc path's Typst error: Typst's message and hint, at the line it points at."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "index.typ").write_text('= Fine\n\n#image("../outside.svg")\n')
+    with pytest.raises(ReviewflowError) as caught:
+        render.compile_typst(tmp_path / "index.typ", tmp_path)
+    err = caught.value
+    assert (Path(err.path).resolve(), err.line) == ((tmp_path / "index.typ").resolve(), 3)
+    assert "typst failed" in err.message and "escape the project root" in err.message
+
+
 def test_render_rule_shows_the_error_on_the_console():
     """Issue 13: the rule must not send the render's only message to the log alone."""
     rule = (REPO / "rules" / "manuscript.smk").read_text("utf-8").split("rule render_manuscript")[1]

@@ -365,7 +365,6 @@ def pandoc_args(project: dict, mdir: Path) -> list[str]:
 
 def render_pandoc(mdir: Path, out_dir: Path) -> str:
     import pypandoc
-    import typst
 
     project = read_yaml(mdir / "_quarto.yml") or {}
     article = (project.get("manuscript") or {}).get("article", "index.qmd")
@@ -396,18 +395,24 @@ def render_pandoc(mdir: Path, out_dir: Path) -> str:
         stderr += _run([*typ_cmd, "--output", str(tmp.resolve())], mdir, source)
 
     log.info("render: typst -> %s", out_dir / "index.pdf")
-    epoch = int(_env()["SOURCE_DATE_EPOCH"])
-    try:
-        pdf = typst.compile(
-            str(out_dir / "index.typ"),
-            root=str(mdir.resolve()),
-            timestamp=epoch,  # as Quarto
-        )
-    except RuntimeError as exc:  # typst reports source errors as RuntimeError
-        raise ReviewflowError(f"typst failed: {exc}", path=out_dir / "index.typ") from None
+    pdf = compile_typst(out_dir / "index.typ", mdir)
     with atomic_path(out_dir / "index.pdf") as tmp:
         tmp.write_bytes(pdf)
     return stderr
+
+
+def compile_typst(typ: Path, root: Path) -> bytes:
+    """The PDF of ``typ``, with ``root`` as Typst's root (as Quarto sets it)."""
+    import typst
+
+    try:
+        return typst.compile(
+            str(typ), root=str(root.resolve()), timestamp=int(_env()["SOURCE_DATE_EPOCH"])
+        )
+    except RuntimeError as exc:  # typst.TypstError: .diagnostic says what and where
+        report = getattr(exc, "diagnostic", "") or f"error: {exc}"
+        report += "".join(f"\nhint: {h}" for h in getattr(exc, "hints", []))
+        raise renderer_error("typst", report, Path.cwd()) from None
 
 
 def render_quarto(mdir: Path) -> str:
