@@ -85,6 +85,7 @@ rule render_manuscript:
         "../envs/reviewflow.yaml"
     params:
         renderer=config.get("manuscript", {}).get("renderer", "auto"),
+    # tee: a failed render's message reaches the console as well as the log.
     shell:
-        "reviewflow render --manuscript-dir manuscript --renderer {params.renderer}"
-        " 2> {log}"
+        "reviewflow render --manuscript-dir manuscript --renderer {params.renderer:q}"
+        " --results {input.results:q} 2>&1 | tee {log:q}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -98,36 +99,261 @@ def test_missing_column_is_named():
 
 # --- the output check ------------------------------------------------------------------------
 
+CLEAN_TYP = (
+    "= Results\n#figure([#table(columns: 1, [a])], caption: [Mini], kind: table)\n<tbl-mini>\n"
+)
 
-def write_outputs(out_dir: Path, html_body: str) -> None:
+
+def write_outputs(out_dir: Path, html_body: str, typ: str = CLEAN_TYP) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "index.html").write_text(f"<html><body>{html_body}</body></html>")
     (out_dir / "index.pdf").write_bytes(b"%PDF-1.7\n")
+    (out_dir / "index.typ").write_text(typ)
+    return out_dir / "index.typ"
+
+
+TABLE = (
+    '<table id="tbl-mini"><thead><tr><th>A</th></tr></thead>'
+    "<tbody><tr><td>a</td></tr></tbody></table>"
+)
+# Issue 12 (2): what Quarto wrote when tables.lua never saw the div: a float with no table.
+EMPTY_FLOAT = (
+    '<div id="tbl-mini" class="quarto-float"><figure><figcaption id="tbl-mini-caption-1">'
+    "Table 1: Mini</figcaption><div></div></figure></div>"
+)
 
 
 @pytest.mark.parametrize(
     ("body", "what"),
     [
-        ("<p>As shown in ?? above</p>", "'\\?\\?'"),
+        ("<p>As shown in ?@fig-flow above</p>", "unresolved reference"),
         ("<p>As @fig-flow shows</p>", "unresolved cross-reference"),
         ("<p>{{< include x.qmd >}}</p>", "raw shortcode"),
         ("<p>n = [counts.included]{.val}</p>", "unreplaced results span"),
+        ('<p>See <a href="#tbl-gone">Table 3</a></p>', "link to #tbl-gone"),
+        (
+            '<span class="citation" data-cites="nobody2020"><strong>nobody2020?</strong></span>',
+            "citation of 'nobody2020'",
+        ),
+        (EMPTY_FLOAT, "table 'tbl-mini' has no table in it"),
+        (
+            '<table id="tbl-mini"><thead><tr><th>A</th></tr></thead><tbody></tbody></table>',
+            "table 'tbl-mini' has no body rows",
+        ),
+        (
+            '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
+            "network request",
+        ),
+        ('<link rel="stylesheet" href="//fonts.googleapis.com/css2?family=X">', "network request"),
+        (
+            "<style>@import url(https://fonts.googleapis.com/css2?family=X);</style>",
+            "network request",
+        ),
+        ('<img src="http://example.org/flow.png">', "network request"),
     ],
 )
-def test_check_catches_planted_problems(tmp_path: Path, body: str, what: str):
-    write_outputs(tmp_path, body)
-    with pytest.raises(ReviewflowError, match=what):
-        render.check_outputs(tmp_path)
+def test_check_catches_planted_problems_in_html(tmp_path: Path, body: str, what: str):
+    typ = write_outputs(tmp_path, body)
+    with pytest.raises(ReviewflowError, match=re.escape(what)):
+        render.check_outputs(tmp_path, typ)
 
 
-def test_check_ignores_scripts_and_passes_clean_output(tmp_path: Path):
-    write_outputs(tmp_path, "<script>a ?? b</script><p>Table 1 shows it.</p>")
-    render.check_outputs(tmp_path)
+@pytest.mark.parametrize(
+    ("typ", "what"),
+    [
+        (
+            '#figure([], caption: [Mini], kind: "quarto-float-tbl")\n<tbl-mini>\n',
+            "table 'tbl-mini' has no table in it",
+        ),
+        ("See #strong[nobody2020?] here.", "citation of 'nobody2020'"),
+        ("n = [counts.included]{.val}", "unreplaced results span"),
+        ("As ?@fig-flow shows", "unresolved reference"),
+    ],
+)
+def test_check_reads_the_pdf_source(tmp_path: Path, typ: str, what: str):
+    """Issue 12 (3): the PDF is checked too, on both paths, through its Typst source."""
+    path = write_outputs(tmp_path, TABLE, typ)
+    with pytest.raises(ReviewflowError, match=re.escape(what)):
+        render.check_outputs(tmp_path, path)
+    path.unlink()
+    with pytest.raises(ReviewflowError, match="Typst source is missing"):
+        render.check_outputs(tmp_path, path)
+
+
+def test_check_passes_clean_output_with_question_marks_in_a_title(tmp_path: Path):
+    """Issue 13: '??' in a real title is text, not an unresolved reference."""
+    body = (
+        "<script>a ?? b</script><h1>Does it work?? A review</h1>"
+        '<p><a href="#tbl-mini">Table 1</a> shows it.</p>'
+        '<a href="https://doi.org/10.1/x">a link is not a request</a>'
+        '<img src="data:image/png;base64,AAAA">' + TABLE
+    )
+    typ = write_outputs(tmp_path, body, CLEAN_TYP + '#link(<tbl-mini>)[Table 1] "Why?? Because"')
+    render.check_outputs(tmp_path, typ)
     with pytest.raises(ReviewflowError, match="not found"):
-        render.check_outputs(tmp_path, "[WARNING] Citeproc: citation nobody2020 not found")
+        render.check_outputs(tmp_path, typ, "[WARNING] Citeproc: citation nobody2020 not found")
     (tmp_path / "index.pdf").unlink()
     with pytest.raises(ReviewflowError, match="did not write"):
-        render.check_outputs(tmp_path)
+        render.check_outputs(tmp_path, typ)
+
+
+# --- a failed render's message --------------------------------------------------------------
+
+QUARTO_TYPST_FAILURE = (
+    "[typst]: Compiling index.typ to index.pdf...error: path would escape the project root\n"
+    "    \u250c\u2500 manuscript/index.typ:692:14\n    \u2502\n"
+    '692 \u2502 #bibliography(("references.bib","../x.bib"))\n\n'
+    "\x1b[91mERROR: error: path would escape the project root\x1b[39m\n"
+    "\x1b[91mERROR: Typst compilation failed\x1b[39m\n"
+)
+LUA_FAILURE = (
+    "Error running filter /p/_filters/results.lua:\n"
+    'results.lua: unknown key "included.nn" (see results.yml)\n'
+    "stack traceback:\n\t[C]: in function 'error'\n"
+)
+
+
+def test_renderer_error_is_the_real_one_without_colour(tmp_path: Path):
+    """Issue 12 (4): the renderer's own error, where it points, no ANSI codes."""
+    err = render.renderer_error("quarto", QUARTO_TYPST_FAILURE, tmp_path)
+    assert "would escape the project root" in err.message
+    assert "#bibliography" in err.message
+    assert (err.path, err.line) == (str(tmp_path / "manuscript" / "index.typ"), 692)
+    assert "\x1b" not in str(err)
+    lua = render.renderer_error("pandoc", LUA_FAILURE, tmp_path)
+    assert 'unknown key "included.nn"' in lua.message
+    assert "traceback" not in lua.message
+    bare = render.renderer_error("quarto", "\x1b[31mkilled\x1b[0m\n", tmp_path)
+    assert bare.message == "quarto failed:\nkilled"
+
+
+def test_typst_error_names_the_line(tmp_path: Path, monkeypatch):
+    """The pandoc path's Typst error: Typst's message and hint, at the line it points at."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "index.typ").write_text('= Fine\n\n#image("../outside.svg")\n')
+    with pytest.raises(ReviewflowError) as caught:
+        render.compile_typst(tmp_path / "index.typ", tmp_path)
+    err = caught.value
+    assert (Path(err.path).resolve(), err.line) == ((tmp_path / "index.typ").resolve(), 3)
+    assert "typst failed" in err.message and "escape the project root" in err.message
+
+
+def test_render_rule_shows_the_error_on_the_console():
+    """Issue 13: the rule must not send the render's only message to the log alone."""
+    rule = (REPO / "rules" / "manuscript.smk").read_text("utf-8").split("rule render_manuscript")[1]
+    shell = rule.split("shell:")[1]
+    assert "| tee {log:q}" in shell and "2> {log" not in shell
+
+
+# --- filters as _quarto.yml lists them -------------------------------------------------------
+
+
+def test_filter_order_follows_quarto_stages():
+    """Issue 12 (2): `{path, at}` entries are kept and run in Quarto's order."""
+    entries = [
+        "_filters/b.lua",
+        {"path": "_filters/a.lua", "at": "pre-ast"},
+        "quarto",
+        "_filters/c.lua",
+        {"path": "_filters/d.lua", "at": "post-render"},
+    ]
+    assert render.filter_order(entries) == [
+        "_filters/a.lua",
+        "_filters/b.lua",
+        render.CROSSREF,
+        "_filters/c.lua",
+        "_filters/d.lua",
+    ]
+    with pytest.raises(ReviewflowError, match="filter entry"):
+        render.filter_order([{"path": "x.lua", "at": "someday"}])
+
+
+def test_project_config_works_for_quarto():
+    """Issue 12 (1, 2): what Quarto needs from _quarto.yml to render the paper."""
+    project = render.read_yaml(REPO / "manuscript" / "_quarto.yml")
+    typst = project["format"]["typst"]
+    assert typst["citeproc"] is True  # no #bibliography("../data/...") outside Typst's root
+    assert typst["keep-typ"] is True  # the PDF's source stays for check_outputs
+    assert project["format"]["html"]["theme"] == "default"  # cosmo fetches Google Fonts
+    order = render.filter_order(project["filters"])
+    filters = [f"{render.ENGINE_ASSETS}/filters/{n}.lua" for n in ("tables", "results")]
+    assert order[:2] == filters and order[-1] == render.CROSSREF
+    assert {"path": filters[0], "at": "pre-ast"} in project["filters"]
+    assert project["metadata-files"] == [render.RESULTS]
+
+
+def test_quarto_leaves_gitignore_alone():
+    """Issue 12 (7): Quarto appends this line when it is missing, dirtying a tracked file."""
+    lines = (REPO / "manuscript" / ".gitignore").read_text("utf-8").splitlines()
+    for needed in (
+        "**/*.quarto_ipynb",
+        "/_results.yml",
+        "/site_libs/",
+        "/index.typ",
+        "/index.html",
+    ):
+        assert needed in lines, needed
+
+
+def typst_probe(tmp_path: Path, kind: str) -> dict:
+    """Text size and justification inside a figure of ``kind``, with the paper's header."""
+    import typst
+
+    header = (render.ASSETS / "typst" / "header.typ").read_text("utf-8")
+    (tmp_path / "probe.typ").write_text(
+        header
+        + "\n#set par(justify: true)\n"
+        + f'#figure(kind: {kind}, supplement: "Table", caption: [c])['
+        + "#context [#metadata((size: repr(text.size), justify: par.justify)) <probe>]]\n"
+    )
+    return json.loads(typst.query(str(tmp_path / "probe.typ"), "<probe>", field="value", one=True))
+
+
+@pytest.mark.parametrize("kind", ["table", '"quarto-float-tbl"'])
+def test_table_style_applies_to_both_renderers_tables(tmp_path: Path, kind: str):
+    """Issue 12 (5): Quarto's tables are figures of kind "quarto-float-tbl", pandoc's `table`."""
+    assert typst_probe(tmp_path, kind) == {"size": "8.5pt", "justify": False}
+    assert typst_probe(tmp_path, "image")["size"] != "8.5pt"
+
+
+# --- values print verbatim ------------------------------------------------------------------
+
+ODD_VALUES = [
+    "TS=(personali$ation OR individuali$ed) AND $5",
+    "*care* and _support_ x_y_z",
+    "see @doe2001 <b>not html</b> &amp; ~sub~ ^sup^",
+    "1. not a list -- nor a dash... 'quoted' \\backslash",
+    "# not a heading [link](x) {.val} `code`",
+]
+
+
+def test_values_are_literal_text_not_markdown_or_math(tmp_path: Path):
+    """Issue 12 (6): results values are printed exactly, never read as TeX math or markup."""
+    staged = {"results": {"q": ODD_VALUES, "n": 3, "flag": True}}
+    render.write_yaml(render.literal_markdown(staged), tmp_path / "r.yml")
+    (tmp_path / "d.md").write_text("[q]{.val}")
+    cmd = [
+        PANDOC,
+        "-f",
+        "markdown",
+        "-t",
+        "html5",
+        "--standalone",
+        "--metadata",
+        "title=t",
+        "--metadata-file",
+        "r.yml",
+        "--lua-filter",
+        str(FILTERS / "results.lua"),
+        "d.md",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = render.visible_text(out.stdout)
+    assert " and ".join([", ".join(ODD_VALUES[:-1]), ODD_VALUES[-1]]) in " ".join(text.split())
+    assert 'class="math' not in out.stdout  # no TeX math, so nothing for MathJax to load
+    assert out.stderr == ""
+    assert render.literal_markdown({"a": ["x\n  y"], "b": 2}) == {"a": ["x y"], "b": 2}
 
 
 def test_quarto_asked_for_but_absent(monkeypatch):
@@ -197,6 +423,24 @@ def test_render_fails_on_unknown_key(rendered: Path, tmp_path: Path):
     qmd.write_text(qmd.read_text("utf-8").replace("[included.n]{.val}", "[included.nn]{.val}"))
     with pytest.raises(ReviewflowError, match='unknown key "included.nn"'):
         render.render(mdir, "pandoc")
+
+
+def test_odd_title_renders_verbatim(rendered: Path, tmp_path: Path):
+    """Issues 12 (6) and 13: '??', '$', '*' and '@' in a real value print as they are."""
+    shutil.copytree(
+        rendered.parent, tmp_path / "manuscript", ignore=shutil.ignore_patterns("_output")
+    )
+    shutil.copytree(rendered.parent.parent / "data", tmp_path / "data")
+    results_yml = tmp_path / "data" / "processed" / "manuscript" / "results.yml"
+    data = render.read_yaml(results_yml)
+    title = "Does it pay?? $5 a *day* for @home care, $6 at night"
+    data["results"]["review"]["title"] = title
+    render.write_yaml(data, results_yml)
+    out = render.render(tmp_path / "manuscript", "pandoc")
+    html = (out / "index.html").read_text("utf-8")
+    assert title in render.visible_text(html)
+    assert 'class="math' not in html
+    assert "\\$5 a \\*day\\* for \\@home" in (out / "index.typ").read_text("utf-8")
 
 
 # --- background references -------------------------------------------------------------------
