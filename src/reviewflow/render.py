@@ -7,12 +7,12 @@ Two renderers read the same sources (``manuscript/_quarto.yml`` + ``index.qmd``)
   which Quarto does itself), to self-contained HTML, and pandoc -> Typst -> PDF with the
   ``typst`` package.
 ``auto`` picks quarto when it is on PATH. Both give the same paper (tests/test_render_quarto.py).
-Before either, the engine's filters, the pipeline's figures and results.yml are staged inside the project (Typst
-reads only there; metadata strings must print verbatim). After either, what a reader sees is
-checked, in the HTML and in the PDF's Typst source: tables with bodies, references and
-citations resolved, no leftover placeholder, nothing fetched from the network; a paper with a
-hole fails the build rather than shipping. SOURCE_DATE_EPOCH is pinned so reruns give the same
-bytes.
+Before either, the engine's filters, the pipeline's figures and results.yml are staged inside
+the project (Typst reads only there; metadata strings must print verbatim). After either, what
+a reader sees is checked, in the HTML and in the PDF's Typst source: tables with bodies,
+references and citations resolved, no leftover placeholder, nothing fetched from the network;
+a paper with a hole fails the build rather than shipping. SOURCE_DATE_EPOCH is pinned so
+reruns give the same bytes.
 """
 
 from __future__ import annotations
