@@ -197,4 +197,4 @@ def test_cite_keys_disambiguate_and_transliterate():
 def test_join_words():
     assert results.join_words([]) == ""
     assert results.join_words(["a"]) == "a"
-    assert results.join_words(["a", "b", "c"]) == "a, b and c"
+    assert results.join_words(["a", "b", "c"]) == "a, b, and c"  # the house style

@@ -33,6 +33,7 @@ import bibtexparser
 import pandas as pd
 from bibtexparser import model
 
+from reviewflow import prose
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import (
     read_csv,
@@ -42,9 +43,10 @@ from reviewflow.files import (
     write_yaml,
 )
 from reviewflow.prisma.counts import COMPANION, EXCLUDED, full_text_exclusions
+from reviewflow.prose import join as join_words
 from reviewflow.publish import ENGINE_NAMESPACES, PUBLISHED, merge_published, plain
 from reviewflow.searchlog import Search, load_search_log
-from reviewflow.synthesis import author_year, join_words
+from reviewflow.synthesis import author_year
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,28 @@ def search_table(searches: list[Search], records: pd.DataFrame, path: str | Path
     return table
 
 
+def search_sentence(databases: list[str], others: list[str], dates: list[str]) -> str:
+    """The Methods' sentence on sources and dates, in the house style (reviewflow.prose)."""
+    parts = [
+        f"{prose.count(len(names), noun)} ({prose.join(names)})"
+        for names, noun in ((databases, "bibliographic database"), (others, "other source"))
+        if names
+    ]
+    if not parts:
+        return "No search has been recorded yet."
+    when = ""
+    if dates:
+        span = prose.date_range(dates[0], dates[-1])
+        when = f", on {span}" if dates[0] == dates[-1] else f", from {span}"
+    return f"We searched {prose.join(parts)}{when}."
+
+
 def summarise_search(searches: pd.DataFrame) -> dict:
     dbs = searches[searches["kind"] == "database"]
-    dates = sorted(d for d in searches["date"] if d)
+    others = searches[searches["kind"] != "database"]
+    dates = sorted(str(d) for d in searches["date"] if d)
     return {
+        "sentence": search_sentence(list(dbs["source"]), list(others["source"]), dates),
         "n_sources": len(searches),
         "n_databases": len(dbs),
         "n_other": int((searches["kind"] != "database").sum()),

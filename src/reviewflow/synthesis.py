@@ -18,6 +18,7 @@ import pandas as pd
 
 from reviewflow.extraction import Codebook
 from reviewflow.files import write_bytes
+from reviewflow.prose import join
 
 STUDY = "study"  # the column that names a study in tables and maps
 
@@ -25,12 +26,6 @@ STUDY = "study"  # the column that names a study in tables and maps
 def slug(text: str) -> str:
     """A key usable in results.yml paths: lower case, [a-z0-9_]."""
     return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
-
-
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c': how the text lists things."""
-    items = [str(i) for i in items]
-    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
 
 
 def study_labels(studies: pd.DataFrame) -> pd.Series:
@@ -105,7 +100,7 @@ def counted_list(counts: dict[str, Any], lower: bool = False) -> str:
     items = [(str(v["label"]), int(v["n"])) for v in counts.values()]
     items = [(lower_label(label) if lower else label, n) for label, n in items]
     items.sort(key=lambda x: (-x[1], x[0]))
-    return join_words([f"{label} ({n})" for label, n in items])
+    return join([f"{label} ({n})" for label, n in items])
 
 
 def lower_label(label: str) -> str:
@@ -161,7 +156,7 @@ def group_summary(studies: pd.DataFrame, codebook: Codebook, field: str) -> dict
             "n_studies": int(sub["study_id"].nunique()),
             "n_mentions": len(sub),
             "n_values": int((order["group"] == g["key"]).sum()),
-            "values": join_words([lower_label(v) for v, _ in ranked]),
+            "values": join([lower_label(v) for v, _ in ranked]),
             "studies": sorted(sub["study_id"].unique()),
         }
     return out

@@ -7,7 +7,14 @@
                                     record or citation key (tables.lua makes these)
 
 An unknown key or id stops the render: a paper with a silently missing number is worse than
-no paper. Lists print as "a, b and c"; whole numbers of 10000 or more get thousands commas.
+no paper. Values print in the house style of reviewflow.prose, which the engine's own text
+values follow too: whole numbers below ten in words ("five"), 10000 and above with thousands
+commas; lists as "a, b, and c". Attributes of a .val span:
+  noun="study"      a count with its noun, agreeing: "no studies", "one study", "12 studies"
+                    (plural="analyses" where adding -s/-es/-ies is wrong)
+  as="digits"       digits even below ten (for "n = 3", or beside a table's figures)
+  as="date"         an ISO date as "11 February 2019"
+  case="sentence"   the first letter capitalised, for a value that starts a sentence
 ]]
 
 local results = nil
@@ -51,13 +58,53 @@ local function with_commas(s)
 end
 
 local function join_words(items)
-  if #items <= 1 then
-    return items[1] or ''
+  if #items <= 2 then
+    return table.concat(items, ' and ')
   end
-  return table.concat(items, ', ', 1, #items - 1) .. ' and ' .. items[#items]
+  return table.concat(items, ', ', 1, #items - 1) .. ', and ' .. items[#items]
 end
 
-local function format_value(value, path)
+local WORDS = { [0] = 'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine' }
+local MONTHS = { 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+  'September', 'October', 'November', 'December' }
+
+local function plural(noun, n, given)
+  if n == 1 then
+    return noun
+  elseif given then
+    return given
+  elseif noun:match('[^aeiou]y$') then
+    return noun:sub(1, -2) .. 'ies'
+  elseif noun:match('[sxz]$') or noun:match('[cs]h$') then
+    return noun .. 'es'
+  end
+  return noun .. 's'
+end
+
+local function styled(text, attrs, path)
+  local as = attrs['as']
+  if as == 'date' then
+    local y, m, d = text:match('^(%d%d%d%d)%-(%d%d)%-(%d%d)$')
+    if not y then
+      fail('key "' .. path .. '" is "' .. text .. '", not an ISO date (as="date")')
+    end
+    text = tonumber(d) .. ' ' .. MONTHS[tonumber(m)] .. ' ' .. y
+  elseif text:match('^%d+$') then
+    local n = tonumber(text)
+    text = (n < 10 and as ~= 'digits') and WORDS[n] or with_commas(text)
+    if attrs.noun then
+      text = ((n == 0 and as ~= 'digits') and 'no' or text) .. ' ' .. plural(attrs.noun, n, attrs.plural)
+    end
+  elseif attrs.noun then
+    fail('key "' .. path .. '" is "' .. text .. '", not a count (noun="' .. attrs.noun .. '")')
+  end
+  if attrs.case == 'sentence' then
+    text = text:sub(1, 1):upper() .. text:sub(2)
+  end
+  return text
+end
+
+local function format_value(value, path, attrs)
   local ty = pandoc.utils.type(value)
   if ty == 'List' then
     local items = {}
@@ -71,7 +118,7 @@ local function format_value(value, path)
   elseif ty == 'table' then
     fail('key "' .. path .. '" is a group of values; name one of them')
   end
-  return pandoc.Inlines(with_commas(text_of(value)))
+  return pandoc.Inlines(styled(text_of(value), attrs, path))
 end
 
 -- Citation key of a study, record or key id (results.included.key_of maps ids to keys).
@@ -104,7 +151,7 @@ end
 local function span(el)
   if el.classes:includes('val') then
     local path = pandoc.utils.stringify(el.content)
-    return format_value(lookup(path), path)
+    return format_value(lookup(path), path, el.attributes)
   elseif el.classes:includes('cites') then
     local path = pandoc.utils.stringify(el.content)
     local value = lookup(path)
