@@ -23,7 +23,9 @@ MANUSCRIPT_SOURCES = sorted(
     str(p)
     for pattern in ("*.qmd", "_quarto.yml", "*.bib")
     for p in Path("manuscript").glob(pattern)
-) + sorted(str(p) for p in RENDER_ASSETS.rglob("*") if p.suffix in (".lua", ".typ", ".css"))
+) + sorted(
+    str(p) for p in RENDER_ASSETS.rglob("*") if p.suffix in (".lua", ".typ", ".css")
+)
 
 
 rule manuscript_results:
@@ -32,6 +34,8 @@ rule manuscript_results:
         records="data/processed/records/records.csv",
         studies="data/processed/dedup/studies.csv",
         links="data/processed/dedup/links.csv",
+        dedup_report="data/processed/dedup/dedup_report.json",
+        classes="data/raw/provenance_classes.yaml",
         prisma="data/processed/prisma/counts.json",
         title_abstract="data/processed/screening/title_abstract.csv",
         full_text="data/processed/screening/full_text.csv",
@@ -51,15 +55,22 @@ rule manuscript_results:
     params:
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
-        published=lambda wildcards, input: os.path.join(input.synthesis, "published.json"),
+        published=lambda wildcards, input: os.path.join(
+            input.synthesis, "published.json"
+        ),
         companion_reasons=config["screening"].get("companion_report_reasons", []),
         review=json.dumps(
-            {**config["review"], "draft": config.get("manuscript", {}).get("draft", False)},
+            {
+                **config["review"],
+                "draft": config.get("manuscript", {}).get("draft", False),
+            },
             sort_keys=True,
         ),
     shell:
         "reviewflow results --review {params.review:q} --search-log {input.search_log:q}"
         " --records {input.records:q} --studies {input.studies:q} --links {input.links:q}"
+        " --dedup-report {input.dedup_report:q}"
+        " --provenance-classes {input.classes:q}"
         " --prisma {input.prisma:q} --screening-dir {params.screening_dir:q}"
         " --published {params.published:q} --out-dir {params.out_dir:q}"
         " --companion-reasons {params.companion_reasons:q} 2> {log:q}"
@@ -76,6 +87,8 @@ rule render_manuscript:
         # the synthesis notebook's tables and figures, which the text may show
         synthesis=rules.synthesis.output.outdir,
         provenance="data/processed/provenance.json",
+        # the paper must disclose every constructed input (reviewflow.disclosure)
+        classes="data/raw/provenance_classes.yaml",
     output:
         html="manuscript/_output/index.html",
         pdf="manuscript/_output/index.pdf",

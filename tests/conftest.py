@@ -45,6 +45,8 @@ def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
         records=str(d / "records" / "records.csv"),
         studies=str(d / "dedup" / "studies.csv"),
         links=str(d / "dedup" / "links.csv"),
+        dedup_report=str(d / "dedup" / "dedup_report.json"),
+        provenance_classes=str(root / "data" / "raw" / "provenance_classes.yaml"),
         prisma=str(d / "prisma" / "counts.json"),
         screening_dir=str(d / "screening"),
         published=[str(d / "synthesis" / "published.json")],

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import ENGINE_SNAKEFILE, run_snakemake
 
+from reviewflow import prose
 from reviewflow.cli import main
 from reviewflow.errors import ReviewflowError
 from reviewflow.new import create
@@ -179,7 +180,8 @@ def test_a_review_from_real_exports_reaches_a_paper_of_its_own(
     assert prisma["studies_included"] == 2
     text = paper_text(review)
     assert not FLAGSHIP_WORDS.search(text), FLAGSHIP_WORDS.findall(text)
-    assert f"Of {prisma['identified_total']} records, {len(studies)} unique studies" in text
+    screened = prose.count(len(studies), "unique study")
+    assert f"Of {prose.count(prisma['identified_total'], 'record')}, {screened} were" in text
     assert "Veterinary records review" in text
     assert results["groups"]["harms"]["n_studies"] == 2  # published by the generic notebook
     assert (review / "manuscript/_output/index.pdf").read_bytes().startswith(b"%PDF")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reviewflow import prose
 from reviewflow.render import visible_text
 
 pytestmark = pytest.mark.slow
@@ -43,6 +44,6 @@ def test_every_command_in_the_tutorial_runs(tmp_path: Path) -> None:
     html = (review / "manuscript/_output/index.html").read_text(encoding="utf-8")
     text = " ".join(visible_text(html).split())
     assert "Exercise therapy for chronic low back pain" in text
-    assert f"Of {prisma['identified_total']} records" in text
+    assert f"Of {prose.count(prisma['identified_total'], 'record')}," in text
     assert "To write:" in text  # a draft: the author's text is still to come
     assert (review / "manuscript/_output/index.pdf").read_bytes().startswith(b"%PDF")

@@ -36,6 +36,7 @@ ENGINE_NAMESPACES = (
     "prisma",
     "counts",
     "included",
+    "inputs",
     "provenance",
 )
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")

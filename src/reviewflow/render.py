@@ -26,6 +26,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from reviewflow.disclosure import check_disclosed, read_classes
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import atomic_path, read_yaml, write_bytes, write_yaml
 
@@ -499,6 +500,9 @@ def render(
     else:  # keep-typ: true in _quarto.yml leaves the PDF's source beside the article
         stderr, typ = render_quarto(mdir), mdir / "index.typ"
     check_outputs(out_dir, typ, stderr)
+    # A paper built from constructed inputs must say so (data/raw/provenance_classes.yaml).
+    html = (out_dir / "index.html").read_text(encoding="utf-8")
+    check_disclosed(visible_text(html), read_classes(processed.parent / "raw"))
     log.info("render: wrote and checked %s", ", ".join(str(out_dir / n) for n in OUTPUTS))
     return out_dir
 

@@ -34,6 +34,7 @@ import pandas as pd
 from bibtexparser import model
 
 from reviewflow import prose
+from reviewflow.disclosure import CONSTRUCTED, disclosure, read_classes
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import (
     read_csv,
@@ -380,6 +381,19 @@ def n_reviewers(agreement: Any) -> int:
     return len({r for pair in pairs or [] for r in pair.get("reviewers", [])})
 
 
+def person_sentence(report: dict) -> str:
+    """What a person decided in deduplication, from dedup_report.json, as the Methods say it."""
+    maybe = int(report.get("maybe_pairs", 0))
+    decided = sum(int(n) for n in (report.get("human_decisions") or {}).values())
+    if not maybe and not decided:
+        return "No pair of records was uncertain enough to need a person's decision."
+    return (
+        f"{prose.sentence(prose.count(maybe, 'uncertain pair'))} of records "
+        f"{prose.verb('was', maybe)} listed for a person, who recorded "
+        f"{prose.count(decided, 'merge or split decision')}."
+    )
+
+
 def rule_words(rule: str) -> str:
     """'title_authors_venue' -> 'same title, authors and venue'; 'doi' -> 'same DOI'."""
     words = [w.upper() if w in ("doi", "isbn", "issn", "url") else w for w in rule.split("_")]
@@ -440,6 +454,8 @@ def build(
     prisma: Any,
     screening_dir: Path,
     published: list[tuple[Path, dict]],
+    dedup_report: dict,
+    classes: pd.DataFrame,
     paths: dict[str, Path],
 ) -> dict[str, Any]:
     """All outputs as in-memory objects: {'results': dict, 'bib': str, '<table>': DataFrame}."""
@@ -495,6 +511,8 @@ def build(
             "n_multi_record_studies": int((links["study_id"].value_counts() > 1).sum()),
             "by_rule": by_rule,
             "rules_text": rules_text(by_rule),
+            "report": plain(dedup_report),
+            "person_sentence": person_sentence(dedup_report),
         },
         "counts": {
             "identified": n_records,
@@ -510,6 +528,11 @@ def build(
             "included": len(included_ids),
             "reports_included": len(included_ids) + int(outcomes.get(COMPANION, 0)),
         },
+        "inputs": {
+            "disclosure": disclosure(classes),
+            "constructed": sorted(set(classes.loc[classes["class"] == CONSTRUCTED, "what"])),
+            "n_files": int(classes["file"].nunique()),
+        },
         "included": {
             "n": len(included_ids),
             "keys": list(inc["key"]),
@@ -517,6 +540,8 @@ def build(
             "key_of": {**{s: inc.loc[s, "key"] for s in inc.index}, **by_record},
         },
     }
+    abstracts = studies.get("abstract", pd.Series("", index=studies.index)).str.strip() != ""
+    screening["title_abstract"]["n_with_abstract"] = int(abstracts.sum())
     for stage in ("title_abstract", "full_text"):
         agreement = screening[stage].get("agreement")
         screening[stage]["kappa_text"] = kappa_text(agreement)
@@ -563,6 +588,8 @@ def run(args: argparse.Namespace) -> None:
         records=read_csv(args.records),
         studies=read_csv(args.studies),
         links=read_csv(args.links),
+        dedup_report=read_json(args.dedup_report),
+        classes=read_classes(Path(args.provenance_classes).parent),
         prisma=read_json(args.prisma),
         screening_dir=Path(args.screening_dir),
         published=[(Path(p), read_json(p)) for p in args.published],
@@ -594,6 +621,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--records", required=True, help="records/records.csv")
     p.add_argument("--studies", required=True, help="dedup/studies.csv")
     p.add_argument("--links", required=True, help="dedup/links.csv")
+    p.add_argument("--dedup-report", required=True, help="dedup/dedup_report.json")
+    p.add_argument("--provenance-classes", required=True, help="data/raw/provenance_classes.yaml")
     p.add_argument("--prisma", required=True, help="prisma/counts.json")
     p.add_argument("--screening-dir", required=True, help="data/processed/screening")
     p.add_argument(
