@@ -33,7 +33,8 @@ class Rule:
     reusing the article's title) fail the rule. ``translated``: one of the two titles must be
     a database's own translation (wholly bracketed, "[A study of ...]"), which each database
     words differently. "citation" in ``same``: same year, volume and full page range of
-    several pages (``same_citation``).
+    several pages (``same_citation``). ``thesis``: both records are a thesis or its entry in
+    an index of dissertation abstracts (``normalise.venue_kind``).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Rule:
     contained: bool = False
     journal_may_differ: bool = True
     translated: bool = False
+    thesis: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -76,6 +78,12 @@ RULES: tuple[Rule, ...] = (
     Rule("translated_title_citation", 75, 90, False, "same", ("citation", "journal"), (),
          "a bracketed title translated by the database, worded otherwise by another; same "
          "authors, year, journal, volume and full page range", translated=True),
+    Rule("subtitle_dropped_issue", 101, 60, True, "same", ("volume", "issue", "page", "journal"),
+         (), "one title is the other without its subtitle; same journal, year, volume, issue "
+         "and pages; authors similar or absent", contained=True),
+    Rule("thesis_and_abstract", 95, 90, False, "near", (), (),
+         "a thesis and its dissertation-abstracts entry (or two records of the thesis): same "
+         "title and author, years at most one apart", thesis=True),
 )  # fmt: skip
 
 # Pairs passing no rule but looking alike go to a person.
@@ -173,6 +181,10 @@ def title_similarity(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         )
         partial = process.cpdist(ta[mid], tb[mid], scorer=fuzz.partial_ratio, workers=-1)
         contained[mid] = (partial >= 97) & (shorter >= 30)
+    # One title is the other's head (the part before its subtitle), however long the subtitle.
+    heads = norm["n_title_head"].to_numpy(dtype=object)
+    ha, hb = heads[a], heads[b]
+    contained |= ((ha != "") & (ha == tb)) | ((hb != "") & (hb == ta))
     return pairs.assign(title=title, title_contained=contained)
 
 
@@ -255,6 +267,9 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         x, y = col(name)
         out[field] = x != y
     out["both_journals"] = (x == "article") & (y == "article")
+    out["both_theses"] = (x == "thesis") & (y == "thesis")
+    x, y = col("n_recurring")
+    out["recurring"] = (x | y).astype(bool)
     x, y = col("n_translated")
     out["translated"] = (x | y).astype(bool)
     x, y = col("n_series")
@@ -313,6 +328,8 @@ def _passes(rule: Rule, f: pd.DataFrame) -> np.ndarray:
 
     if rule.translated:
         ok &= f["translated"].to_numpy()
+    if rule.thesis:
+        ok &= f["both_theses"].to_numpy()
 
     def same(field: str) -> np.ndarray:
         if field == "journal":
@@ -336,6 +353,12 @@ def label(f: pd.DataFrame) -> pd.DataFrame:
     rule = np.full(len(f), "", dtype=object)
     for r in reversed(RULES):
         rule[_passes(r, f) & free] = r.name
+    # A title that recurs by nature (editorials, errata, front matter) names no work: it
+    # needs a DOI or the same issue and pages; otherwise a person decides.
+    strong = (f["doi"].to_numpy() == SAME) | (
+        (f["issue"].to_numpy() == SAME) & (f["page"].to_numpy() == SAME)
+    )
+    rule[(rule != "") & f["recurring"].to_numpy() & ~strong] = "maybe"
     title = f["title"].to_numpy()
     author = f["author"].to_numpy()
     maybe = (

@@ -111,10 +111,12 @@ def maybe_sheet(
 ) -> pd.DataFrame:
     """Undecided maybe pairs between different studies, side by side for a person.
 
-    One pair per pair of studies (the most similar), since one decision settles them; pairs
-    of studies a person already kept apart ("split") are not asked again.
+    A pair a rule linked but the clustering guard refused (it contradicts another member of
+    the study) is shown too. One pair per pair of studies (the most similar), since one
+    decision settles them; pairs of studies a person already kept apart ("split") are not
+    asked again.
     """
-    maybe = labelled[labelled["rule"] == "maybe"]
+    maybe = labelled[labelled["rule"] != ""]
     a = maybe["a"].to_numpy()
     b = maybe["b"].to_numpy()
     settled = {(min(first[x], first[y]), max(first[x], first[y])) for x, y in decided}
