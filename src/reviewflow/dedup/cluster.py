@@ -134,7 +134,12 @@ def cluster(
         mb = members.get(rb) or {guard.key(rb): rb}
         if rule != HUMAN_MERGE and (
             len(ma) * len(mb) > GUARD_LIMIT**2
-            or any(guard.contradicts(x, y) for x in ma.values() for y in mb.values())
+            or any(
+                guard.contradicts(x, y)
+                for kx, x in ma.items()
+                for ky, y in mb.items()
+                if kx != ky  # records with one key never contradict each other
+            )
         ):
             refused.append(k)
             continue

@@ -67,7 +67,8 @@ def _best_values(records: pd.DataFrame, study: np.ndarray, field: str) -> pd.Ser
     count = long.groupby(["study", "value"], sort=False)["pos"].transform("size")
     if field == "abstract":
         count = count * 0  # the fullest abstract, not the most repeated one
-    long = long.assign(_c=-count, _q=-_quality(long["value"]))
+    codes, uniques = pd.factorize(long["value"])  # values repeat: score each once
+    long = long.assign(_c=-count, _q=-_quality(pd.Series(uniques, dtype=object)).to_numpy()[codes])
     best = long.sort_values(["study", "_c", "_q", "pos"], kind="stable").drop_duplicates("study")
     return best.set_index("study")["value"]
 

@@ -423,7 +423,10 @@ def normalise_year(value: str) -> int:
 
 _ETAL = re.compile(r"\bet\.? ?al\.?", re.IGNORECASE)
 # A list exported without separators: "Akita K.Isoda K.Isobe S." (an initial, then a name).
-_RUN_TOGETHER = re.compile(r"(?:(?<=[a-z] [A-Z]\.)|(?<=[a-z] [A-Z]\.[A-Z]\.))(?=[A-Z][a-z])")
+_RUN_TOGETHER = re.compile(
+    r"(?:(?<=[a-z] [A-Z]\.)|(?<=[a-z] [A-Z]\.[A-Z]\.)|(?<=[a-z] [A-Z]\.[A-Z]\.[A-Z]\.))"
+    r"(?=[A-Z][a-z])"
+)
 # One "Family AB" name of a comma-separated PubMed list: "Akita K, Isoda K, Isobe S".
 _FAMILY_INITIALS = re.compile(r"^[^\W\d_][\w'\- ]* [A-Z]{1,3}$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
