@@ -237,7 +237,7 @@ def _names(authors: str) -> list[tuple[str, list[str]]] | None:
     out = []
     for name in re.split(r"\s*;\s*|\s+and\s+", authors.strip()):
         family, sep, given = name.partition(",")
-        if not sep or not family.strip() or not given.strip():
+        if not sep or len(family.strip()) < 2 or not given.strip():
             return None
         out.append((family.strip(), re.findall(r"[A-Za-z]\w*", given)))
     return out or None
@@ -257,31 +257,37 @@ def _initials(given: list[str], dots: bool = True) -> str:
 def run_together_authors(record: dict) -> tuple[dict, dict, bool] | None:
     """ "Akita K.Isoda K.Isobe S.": a list exported without separators."""
     b = _with_authors(record, lambda f, g: f"{f} {_initials(g).replace(' ', '')}", sep="")
-    return (_no_citation(record), _no_citation(b), True) if b else None
+    return _pair(_no_citation(record), _no_citation(b))
 
 
 def comma_separated_authors(record: dict) -> tuple[dict, dict, bool] | None:
     """ "Akita K, Isoda K, Isobe S": PubMed's list, commas between names."""
     b = _with_authors(record, lambda f, g: f"{f} {_initials(g, dots=False).upper()}", sep=", ")
-    return (_no_citation(record), _no_citation(b), True) if b else None
+    return _pair(_no_citation(record), _no_citation(b))
 
 
 def initials_vs_given_names(record: dict) -> tuple[dict, dict, bool] | None:
     """ "Chan, Dick Y. W." against "Chan, D. Y. W."."""
     b = _with_authors(record, lambda f, g: f"{f}, {_initials(g)}")
-    return (_no_citation(record), _no_citation(b), True) if b else None
+    return _pair(_no_citation(record), _no_citation(b))
 
 
 def name_particles(record: dict) -> tuple[dict, dict, bool] | None:
     """ "van Kessel, M." against "Kessel, M. E.": a particle kept by one database only."""
     a = _with_authors(record, lambda f, g: f"van {f}, {g[0][0]}.")
     b = _with_authors(record, lambda f, g: f"{f}, {g[0][0]}. E.")
-    return (_no_citation(a), _no_citation(b), True) if a and b else None
+    return _pair(_no_citation(a), _no_citation(b))
+
+
+def _pair(a: dict | None, b: dict | None) -> tuple[dict, dict, bool] | None:
+    """A pair labelled "one work", if both records could be made."""
+    return (a, b, True) if a and b else None
 
 
 def _no_citation(record: dict | None) -> dict | None:
-    """The record without DOI, volume, issue and pages: the authors must carry the match."""
-    if record is None:
+    """The record without DOI, volume, issue and pages: title, authors and year must carry
+    the match (so a record without a year does not apply)."""
+    if record is None or not record["year"]:
         return None
     return {**record, "doi": "", "volume": "", "issue": "", "pages": ""}
 
@@ -290,8 +296,9 @@ GARBLED_VOLUMES = [("1)", "61"), ("(Jul)", "61"), ("61", "Suppl. 1"), ("", "vol"
 
 
 def garbled_volume(record: dict) -> tuple[dict, dict, bool] | None:
-    """A volume that is not a number ("1)", "(Jul)"): unknown, so it does not veto the match."""
-    if not record["pages"]:
+    """A volume that is not a number ("1)", "(Jul)"): unknown, so it does not veto the match
+    of records with the same title, authors and pages."""
+    if not (record["authors"] and _PAGE_RANGE.match(record["pages"])):
         return None
     k = sum(map(ord, record["title"])) % len(GARBLED_VOLUMES)
     a, b = GARBLED_VOLUMES[k]
@@ -300,30 +307,41 @@ def garbled_volume(record: dict) -> tuple[dict, dict, bool] | None:
 
 def garbled_volume_is_no_evidence(record: dict) -> tuple[dict, dict, bool] | None:
     """Same title, other authors, both volumes unreadable ("Suppl. 1"): not one work."""
-    b = _with_authors(record, lambda f, g: f"Other{f.lower()}, {g[0][0]}.")
+    b = _with_authors(record, lambda f, g: f"{f[::-1].capitalize()}, {g[0][0]}.")
     if not b or not record["pages"]:
         return None
     a = {**record, "volume": "Suppl. 1", "doi": "", "journal": ""}
     return a, {**b, "volume": "Suppl. 1", "doi": "", "journal": ""}, False
 
 
+# A printed page range (an e-locator or a range from page 1 tells nothing; see normalise).
+_PAGE_RANGE = re.compile(r"^\s*(?:[2-9]|[1-9]\d+)\s*[-\u2013]\s*\d+\s*$")
+
+
 def supplement_issue(record: dict) -> tuple[dict, dict, bool] | None:
     """ "SUPPL. 1" in the issue against the plain issue, a year apart (online first)."""
-    if not (record["volume"] and record["pages"] and record["year"].isdigit()):
+    if not (record["volume"] and _PAGE_RANGE.match(record["pages"]) and record["year"].isdigit()):
         return None
     a = {**record, "issue": "SUPPL. 1", "doi": ""}
     b = {**record, "year": str(int(record["year"]) + 1), "doi": ""}
     return a, b, True
 
 
+_KIND_WORDS = re.compile(r"\b(respon\w*|repl\w*|comment\w*|errat\w*|correct\w*)", re.I)
+
+
 def dropped_subtitle(record: dict) -> tuple[dict, dict, bool] | None:
     """One database drops the subtitle; journal, volume, issue and pages agree."""
     title = record["title"]
-    if ":" not in title or not (record["volume"] and record["issue"] and record["pages"]):
+    if ":" not in title or not (
+        record["volume"] and record["issue"] and _PAGE_RANGE.match(record["pages"])
+    ):
         return None
-    head = title.split(":", 1)[0]
-    if len(head.split()) < 3:
+    if _KIND_WORDS.search(title):  # "X: a response to Y" is a reply, not X itself
         return None
+    head, subtitle = title.split(":", 1)
+    if len(head.split()) < 3 or re.search(r"\d", subtitle):
+        return None  # a number in the subtitle ("part 2", "2019") may name another work
     b = _with_authors(record, lambda f, g: f"{f}, {_initials(g)}") or record
     return {**record, "doi": ""}, {**b, "title": head, "doi": ""}, True
 
@@ -339,7 +357,8 @@ def thesis_and_abstract(record: dict) -> tuple[dict, dict, bool] | None:
               "issue": "", "pages": "", "doi": ""}  # fmt: skip
     abstract = {**thesis, "type": "JOUR", "year": str(int(record["year"]) + 1),
                 "journal": "Dissertation Abstracts International", "volume": "62",
-                "issue": "3-A", "pages": "1187", "authors": f"{family}, {_initials(given)}"}  # fmt: skip
+                "issue": "3-A", "pages": "1187",
+                "authors": f"{family}, {_initials(given)}"}  # fmt: skip
     return thesis, abstract, True
 
 
@@ -351,13 +370,13 @@ def recurring_title_editorials(record: dict) -> tuple[dict, dict, bool] | None:
     """Two issues' editorials: same title, editor, journal, volume and year; no issue, pages
     or DOI. Different items: never merged automatically."""
     title = RECURRING_TITLES[sum(map(ord, record["title"])) % len(RECURRING_TITLES)]
-    a = {**_no_citation(record), "title": title, "volume": record["volume"]}
+    a = {**record, "title": title, "doi": "", "issue": "", "pages": ""}
     return a, {**a}, False
 
 
 def recurring_title_same_issue_and_pages(record: dict) -> tuple[dict, dict, bool] | None:
     """A recurring title with the same issue and pages is one item (two exports of it)."""
-    if not (record["volume"] and record["issue"] and record["pages"]):
+    if not (record["volume"] and record["issue"] and _PAGE_RANGE.match(record["pages"])):
         return None
     a = {**record, "title": "Editor's Comments", "doi": ""}
     return a, {**a, "title": "EDITOR'S COMMENTS."}, True

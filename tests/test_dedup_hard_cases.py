@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from reviewflow.dedup import check_records, deduplicate
+from reviewflow.dedup.normalise import simplify
 from reviewflow.errors import ReviewflowError
 from reviewflow.readers import read_export
 
@@ -53,28 +54,33 @@ WORKS = [
 ]  # fmt: skip
 
 
-def linked(a: dict, b: dict) -> bool:
-    table = pd.DataFrame([{"record_id": "a", **a}, {"record_id": "b", **b}])
-    links = deduplicate(check_records(table.fillna(""))).links
-    return links["study_id"].nunique() == 1
-
-
 def check_pattern(pattern: str, works: list[dict]) -> int:
-    """Apply ``pattern`` to each work; assert every label; return how many cases applied."""
-    applied = 0
-    for work in works:
-        case = HARD_CASES[pattern](work)
-        if case is None:
-            continue
-        a, b, same = case
-        applied += 1
-        assert linked(a, b) is same, (pattern, "should" if same else "must not", "merge", a, b)
-    return applied
+    """Apply ``pattern`` to each work, deduplicate all pairs in one run and check each label
+    (one study or two); return how many pairs the pattern applied to."""
+    cases = [case for case in map(HARD_CASES[pattern], works) if case is not None]
+    rows = [
+        {"record_id": f"{k}{side}", **record}
+        for k, (a, b, _) in enumerate(cases)
+        for side, record in (("a", a), ("b", b))
+    ]
+    if not rows:
+        return 0
+    links = deduplicate(check_records(pd.DataFrame(rows).fillna(""))).links
+    study = links.set_index("record_id")["study_id"]
+    for k, (a, b, same) in enumerate(cases):
+        verb = "should" if same else "must not"
+        assert (study[f"{k}a"] == study[f"{k}b"]) is same, (pattern, verb, "merge", a, b)
+    return len(cases)
 
 
 def _exports_works(shared_dir: Path) -> list[dict]:
-    """Records of the real exports, in records.csv fields, that carry a title of a work."""
-    works = []
+    """Records of the real exports, in records.csv fields, that carry a title of a work.
+
+    One record per title start: the sample files repeat dummy records, and two pairs made
+    from copies of one work would meet in the batch. Titles in other scripts are left out (they
+    normalise to nothing and are never merged automatically).
+    """
+    works, titles = [], set()
     for path in sorted((shared_dir / "exports").rglob("*")):
         if not path.is_file() or "expected" in path.parts or path.suffix in (".md", ".csv"):
             continue
@@ -84,7 +90,10 @@ def _exports_works(shared_dir: Path) -> list[dict]:
             continue  # formats the readers refuse are tested in test_readers_shared
         for record in records:
             row = {field: str(record.get(field) or "") for field in FIELDS}
-            if len(row["title"]) >= 30:
+            title = simplify(row["title"])
+            start = " ".join(title.split()[:5])  # near-copies share it (a blocking key)
+            if len(title) >= 30 and start not in titles:
+                titles.add(start)
                 works.append(row)
     return works
 

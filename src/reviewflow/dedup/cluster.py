@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from reviewflow.dedup.match import JOURNAL_SAME, MAYBE_AUTHOR, RULES, markers_conflict
+from reviewflow.dedup.match import JOURNAL_SAME, RULES, markers_conflict
 from reviewflow.dedup.normalise import pages_relation
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,12 @@ RULE_ORDER = {HUMAN_MERGE: -1, **{r.name: k for k, r in enumerate(RULES)}}
 # Two groups whose sizes multiply beyond GUARD_LIMIT**2 are not joined automatically (the
 # member-by-member check would be too costly, and no real work has hundreds of records).
 GUARD_LIMIT = 200
+# Author similarity below which no rule links two records without a DOI or their volume and
+# pages in common: two members of one study by other people may not differ more (no chain of
+# look-alike names: Larsen ~ Larssen ~ Larsson).
+GUARD_AUTHOR = min(
+    r.author for r in RULES if r.author is not None and not {"doi", "page"} & set(r.same)
+)
 
 
 class Guard:
@@ -52,6 +58,7 @@ class Guard:
         self.contrast = norm["n_contrast"].tolist()
         self.n_authors = norm["n_n_authors"].tolist()
         self.authors = [norm[f"n_authors{k}"].tolist() for k in range(1, 6)]
+        self.families = [set(f.split()) for f in norm["n_families"].tolist()]
         self.cannot_link = cannot_link
         compared = [c for c in norm.columns if c not in ("n_title", "n_title_alt", "n_title_head")]
         # Records equal in every compared field share a signature: one check stands for all.
@@ -84,9 +91,12 @@ class Guard:
         return self.other_authors(i, j)
 
     def other_authors(self, i: int, j: int) -> bool:
-        """Author lists too unlike for any rule, without a DOI or volume and pages in common."""
+        """Other people: no family name in common among the first five, author lists too
+        unlike for any rule, and no DOI or volume and pages in common."""
         k = min(self.n_authors[i], self.n_authors[j], 5)
-        if k == 0 or fuzz.ratio(self.authors[k - 1][i], self.authors[k - 1][j]) >= MAYBE_AUTHOR:
+        if k == 0 or self.families[i] & self.families[j]:
+            return False
+        if fuzz.ratio(self.authors[k - 1][i], self.authors[k - 1][j]) >= GUARD_AUTHOR:
             return False
         if self.doi[i] != "" and self.doi[i] == self.doi[j]:
             return False

@@ -34,7 +34,8 @@ class Rule:
     a database's own translation (wholly bracketed, "[A study of ...]"), which each database
     words differently. "citation" in ``same``: same year, volume and full page range of
     several pages (``same_citation``). ``thesis``: both records are a thesis or its entry in
-    an index of dissertation abstracts (``normalise.venue_kind``).
+    an index of dissertation abstracts (``normalise.venue_kind``). ``year_may_be_missing``
+    lets a record without a year pass the year test.
     """
 
     name: str
@@ -49,11 +50,13 @@ class Rule:
     journal_may_differ: bool = True
     translated: bool = False
     thesis: bool = False
+    year_may_be_missing: bool = False
 
 
 RULES: tuple[Rule, ...] = (
     Rule("doi", 70, None, True, "near", ("doi",), (),
-         "same DOI and a similar title"),
+         "same DOI and a similar title; years at most one apart, or one unknown",
+         year_may_be_missing=True),
     Rule("title_authors_venue", 95, 85, False, "same", (), ("page", "journal"),
          "same title, authors and year, and the same pages or journal", journal_may_differ=False),
     Rule("title_authors_year", 98, 95, False, "same", (), (),
@@ -324,7 +327,9 @@ def _passes(rule: Rule, f: pd.DataFrame) -> np.ndarray:
         conflict = (journal >= 0) & (journal < JOURNAL_CONFLICT) & f["both_journals"].to_numpy()
         ok &= ~conflict
     gap = f["year_gap"].to_numpy()
-    ok &= (gap == 0) if rule.year == "same" else (gap >= 0) & (gap <= 1)
+    ok &= ((gap == 0) if rule.year == "same" else (gap >= 0) & (gap <= 1)) | (
+        rule.year_may_be_missing & (gap < 0)
+    )
 
     if rule.translated:
         ok &= f["translated"].to_numpy()

@@ -78,7 +78,8 @@ _CUT_CITATION = re.compile(r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*(?:\([^()]*)?$
 # cut off without the closing bracket.
 _TRAILING_NOTE = re.compile(r"(?<=\S{3})\s*\.?\s*\[[^\[\]]+(\]\.?)?\s*$")
 _MULTIPLE_LETTERS = re.compile(r"\s*\(multiple letters\)\s*", re.IGNORECASE)
-_PP = re.compile(r"^\s*pp?\.?\s*(?=\d)")
+# "pp. 12-15", "Article No.: e67248", "Art. no. 214": a label before the page or locator.
+_PP = re.compile(r"^\s*(?:pp?\.?|art(?:icle)?\.?\s*(?:no|number)\.?\s*:?)\s*(?=[a-z]?\d)")
 _PAGE_SPLIT = re.compile(r"[-\u2010-\u2015\s,;]+")
 _DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")
@@ -290,21 +291,25 @@ def venue_kind(entry_type: str, journal: str) -> str:
 # Words of titles that recur by nature (an editorial in every issue, errata, replies, front
 # matter, a book review without its subject). A title made only of these (and numbers) names
 # no work: such records merge only on a DOI, or on the same issue and pages.
-_RECURRING_WORDS = set(
-    "editorial editorials editor editors s comment comments remarks remark note notes from "
-    "the a an of to and in on for by with this our issue issues volume introduction preface "
-    "foreword prologue epilogue afterword letter letters reply replies response responses "
-    "erratum errata correction corrections corrigendum corrigenda addendum retraction notice "
-    "notices withdrawn book books review reviews news message guest special section front back "
-    "matter contents table index acknowledgement acknowledgements acknowledgment "
-    "acknowledgments reviewers referees announcement announcements call papers abstracts "
-    "abstract summary summaries conference proceedings report reports obituary author authors "
-    "president presidential chair address welcome overview commentary perspective "
-    "perspectives highlights correspondence miscellany masthead board information "
-    "instructions contributors about column update updates cover forum digest events calendar "
-    "meeting meetings minutes annual supplement opening closing statement new year "
-    "readers reader journal".split()
-)
+_RECURRING_WORDS = {
+    "editorial", "editorials", "editor", "editors", "s", "comment", "comments", "remarks",
+    "remark", "note", "notes", "from", "the", "a", "an", "of", "to", "and", "in", "on", "for",
+    "by", "with", "this", "our", "issue", "issues", "volume", "introduction", "preface",
+    "foreword", "prologue", "epilogue", "afterword", "letter", "letters", "reply", "replies",
+    "response", "responses", "erratum", "errata", "correction", "corrections", "corrigendum",
+    "corrigenda", "addendum", "retraction", "notice", "notices", "withdrawn", "book", "books",
+    "review", "reviews", "news", "message", "guest", "special", "section", "front", "back",
+    "matter", "contents", "table", "index", "acknowledgement", "acknowledgements",
+    "acknowledgment", "acknowledgments", "reviewers", "referees", "announcement", "announcements",
+    "call", "papers", "abstracts", "abstract", "summary", "summaries", "conference",
+    "proceedings", "report", "reports", "obituary", "author", "authors", "president",
+    "presidential", "chair", "address", "welcome", "overview", "commentary", "perspective",
+    "perspectives", "highlights", "correspondence", "miscellany", "masthead", "board",
+    "information", "instructions", "contributors", "about", "column", "update", "updates",
+    "cover", "forum", "digest", "events", "calendar", "meeting", "meetings", "minutes", "annual",
+    "supplement", "opening", "closing", "statement", "new", "year", "readers", "reader",
+    "journal",
+}  # fmt: skip
 
 
 def recurring_title(main: str) -> bool:
@@ -394,6 +399,16 @@ def leading_number(value: str) -> str:
     return str(int(match.group(0)))
 
 
+def normalise_issue(value: str) -> str:
+    """An issue number; a supplement is "s" + its number ("SUPPL. 1" -> "s1"), so it agrees
+    only with the same supplement; "" if unreadable (see ``leading_number``)."""
+    text = simplify(value)
+    if _SUPPLEMENT.match(text) and not text.startswith(("pt", "part")):
+        number = _DIGITS.search(text)
+        return "s" + (str(int(number.group(0))) if number else "")
+    return leading_number(value)
+
+
 _SHIFT_ISSUE = re.compile(r"^\s*\d{1,4}\s*$")
 _SHIFT_PAGE = re.compile(r"^\s*\d{1,2}\s*$")
 
@@ -424,8 +439,8 @@ def normalise_year(value: str) -> int:
 _ETAL = re.compile(r"\bet\.? ?al\.?", re.IGNORECASE)
 # A list exported without separators: "Akita K.Isoda K.Isobe S." (an initial, then a name).
 _RUN_TOGETHER = re.compile(
-    r"(?:(?<=[a-z] [A-Z]\.)|(?<=[a-z] [A-Z]\.[A-Z]\.)|(?<=[a-z] [A-Z]\.[A-Z]\.[A-Z]\.))"
-    r"(?=[A-Z][a-z])"
+    r"(?:(?<=\w [A-Z]\.)|(?<=\w [A-Z]\.[A-Z]\.)|(?<=\w [A-Z]\.[A-Z]\.[A-Z]\.))"
+    r"(?=[A-Z][A-Za-z']|(?:[a-z]+ )+[A-Z])"  # the next name, perhaps after "van den"
 )
 # One "Family AB" name of a comma-separated PubMed list: "Akita K, Isoda K, Isobe S".
 _FAMILY_INITIALS = re.compile(r"^[^\W\d_][\w'\- ]* [A-Z]{1,3}$")
@@ -475,7 +490,8 @@ def author_names(authors: str) -> list[tuple[str, str]]:
                 k -= 1  # "Zhou X", "Chan D. Y. W."
             family, given = (words[:k], words[k:]) if k < len(words) else (words[-1:], words[:-1])
         core = [w for w in family if w.lower() not in _PARTICLES] or family
-        given = [w for w in given if w.lower() not in _PARTICLES]
+        while given and given[-1].lower() in _PARTICLES:
+            given = given[:-1]  # "Kessel, M. E. van"; a first name "Van" stays
         surname = _letters("".join(core))
         if surname:
             out.append((surname, _letters(given[0])[:1] if given else ""))
@@ -565,8 +581,13 @@ def _author_forms(authors: str) -> tuple:
     # so a list truncated to "et al." still matches the full list. A missing initial costs
     # one letter of similarity; a different one marks another person of the same surname.
     keys = [family + initial for family, initial in names]
-    first = names[0][0] if names else ""
-    return (first, len(keys), *(" ".join(keys[:k]) for k in range(1, 6)))
+    families = " ".join(family for family, _ in names[:5])
+    return (
+        families.split(" ", 1)[0],
+        len(keys),
+        families,
+        *(" ".join(keys[:k]) for k in range(1, 6)),
+    )
 
 
 def normalise(records: pd.DataFrame) -> pd.DataFrame:
@@ -581,11 +602,12 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     (recurring,) = _mapped(title, lambda v: (recurring_title(v),), 1)
     out["n_recurring"] = recurring.astype(bool)
     out["n_series"], out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 3)
-    authors = _mapped(records["authors"], _author_forms, 7)
+    authors = _mapped(records["authors"], _author_forms, 8)
     out["n_first_author"] = authors[0]
     out["n_n_authors"] = authors[1].astype(np.int32)
+    out["n_families"] = authors[2]
     for k in range(1, 6):
-        out[f"n_authors{k}"] = authors[k + 1]
+        out[f"n_authors{k}"] = authors[k + 2]
     (year,) = _mapped(records["year"], lambda v: (normalise_year(v),), 1)
     out["n_year"] = year.astype(np.int32)
     (out["n_doi"],) = _mapped(records["doi"], lambda v: (normalise_doi(v),), 1)
@@ -593,7 +615,7 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     out["n_page_lo"], out["n_page_hi"] = lo.astype(np.int64), hi.astype(np.int64)
     out["n_page_letter"] = letter.astype(bool)
     (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
-    (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
+    (out["n_issue"],) = _mapped(records["issue"], lambda v: (normalise_issue(v),), 1)
     shifted = shifted_citation(records)
     if shifted.any():
         out["n_volume"] = np.where(shifted, out["n_issue"], out["n_volume"])
