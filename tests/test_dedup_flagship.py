@@ -24,7 +24,7 @@ def test_flagship_records_dedup_to_their_known_works() -> None:
     work = provenance["verified"].str.extract(r"works\.yaml key (\S+)")[0]
     assert work.notna().all() and len(provenance) == len(records) == 300
     links = result.links.assign(
-        work=result.links["record_id"].map(dict(zip(provenance["record_id"], work)))
+        work=result.links["record_id"].map(dict(zip(provenance["record_id"], work, strict=True)))
     )
     false_merges = links.groupby("study_id")["work"].nunique()
     missed = links.groupby("work")["study_id"].nunique()

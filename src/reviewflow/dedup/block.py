@@ -81,7 +81,9 @@ def _window_pairs(key: np.ndarray, rank: np.ndarray, window: int) -> np.ndarray:
 
 
 def first_identical(norm: pd.DataFrame) -> np.ndarray:
-    """Per record, the position of the first record identical to it in every field."""
+    """Per record, the position of the first record identical to it in every column."""
+    if not len(norm):
+        return np.empty(0, dtype=np.int64)
     group = norm.groupby(list(norm.columns), sort=False).ngroup().to_numpy()
     return pd.Series(np.arange(len(norm))).groupby(group).transform("min").to_numpy()
 
@@ -89,10 +91,10 @@ def first_identical(norm: pd.DataFrame) -> np.ndarray:
 def candidate_pairs(norm: pd.DataFrame, window: int = WINDOW) -> pd.DataFrame:
     """Distinct candidate pairs as positional indices ``a < b``."""
     n = len(norm)
-    first = first_identical(norm) if n else np.empty(0, dtype=np.int64)
+    first = first_identical(norm)
     copy = np.flatnonzero(first != np.arange(n))
-    blocked = norm.drop(index=norm.index[copy]) if len(copy) else norm
     keep = np.flatnonzero(first == np.arange(n))  # positions of the blocked records
+    blocked = norm.iloc[keep]
     keys = blocking_keys(blocked)
     m = len(blocked)
     rank = _codes(blocked["n_title"], sort=True)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from reviewflow.dedup.block import first_identical
 from reviewflow.dedup.match import JOURNAL_SAME, RULES, markers_conflict
 from reviewflow.dedup.normalise import pages_relation
 
@@ -62,7 +63,7 @@ class Guard:
         self.cannot_link = cannot_link
         compared = [c for c in norm.columns if c not in ("n_title", "n_title_alt", "n_title_head")]
         # Records equal in every compared field share a signature: one check stands for all.
-        self.signature = norm.groupby(compared, sort=False).ngroup().tolist()
+        self.signature = first_identical(norm[compared]).tolist()
         self.pinned = {x for pair in cannot_link for x in pair}  # checked one by one
 
     @staticmethod

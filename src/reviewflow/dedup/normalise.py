@@ -269,8 +269,9 @@ _CONFERENCE_VENUE = re.compile(
     r"\b(proceedings|conference|congress|symposium|meeting|workshop|abstracts)\b"
 )
 _THESIS_TYPES = {"thes", "thesis", "phdthesis", "mastersthesis", "dissertation"}
-# A thesis is also listed, a year or so later, in an index of dissertation abstracts.
-_THESIS_VENUE = re.compile(r"\b(dissertation|dissertations|thesis|theses)\b")
+# A thesis is also listed, a year or so later, in an index of dissertation abstracts
+# ("Dissertation Abstracts International", "ProQuest Dissertations & Theses").
+_THESIS_VENUE = re.compile(r"\bdissertations?\b")
 
 
 def venue_kind(entry_type: str, journal: str) -> str:
