@@ -1,6 +1,7 @@
 """Generate a labelled deduplication benchmark of any size, in ../shared/bench/dedup/ format.
 
     .venv/bin/python benchmarks/generate_records.py OUT_DIR --n 1000000 [--seed 1]
+    .venv/bin/python benchmarks/generate_records.py OUT_DIR --n 200000 --degenerate identical
 
 Writes OUT_DIR/records_pre_merged.csv and OUT_DIR/merged_record_ids.csv. About 30% of the
 records are extra copies of a work, perturbed the way databases garble metadata: author
@@ -9,12 +10,20 @@ entities, typos, abbreviated journals, abbreviated page ranges, DOIs as URLs or 
 missing fields, print vs online year. Hard non-duplicates are planted too: a series' part 2
 by the same authors, errata of an article, the same title by other authors. Vocabulary and
 names are synthetic (Zipf-distributed, so blocks are realistically uneven); same seed, same
-files.
+files. ``--degenerate`` writes the worst cases for blocking and clustering instead:
+``identical`` (n copies of one record, one true work) and ``one-title`` (one title by n
+different author teams in random journals: n different works).
+
+``HARD_CASES`` turns one record (records.csv columns) into a labelled pair per pattern of
+the garbling seen in real exports (issue 11): tests apply them to hand-made works and to
+the real exports in ../shared/exports.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -220,13 +229,205 @@ def generate(n: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     return records, merged
 
 
+# --- labelled hard cases, one per pattern (records.csv columns) ---------------------------
+
+
+def _names(authors: str) -> list[tuple[str, list[str]]] | None:
+    """(family, given names) of "Family, Given; ..." authors; None if not in that form."""
+    out = []
+    for name in re.split(r"\s*;\s*|\s+and\s+", authors.strip()):
+        family, sep, given = name.partition(",")
+        if not sep or len(family.strip()) < 2 or not given.strip():
+            return None
+        out.append((family.strip(), re.findall(r"[A-Za-z]\w*", given)))
+    return out or None
+
+
+def _with_authors(record: dict, render_name: Callable, sep: str = "; ") -> dict | None:
+    names = _names(record["authors"])
+    if not names or any(not given for _, given in names):
+        return None
+    return {**record, "authors": sep.join(render_name(f, g) for f, g in names)}
+
+
+def _initials(given: list[str], dots: bool = True) -> str:
+    return " ".join(g[0].upper() + "." for g in given) if dots else "".join(g[0] for g in given)
+
+
+def run_together_authors(record: dict) -> tuple[dict, dict, bool] | None:
+    """ "Akita K.Isoda K.Isobe S.": a list exported without separators."""
+    b = _with_authors(record, lambda f, g: f"{f} {_initials(g).replace(' ', '')}", sep="")
+    return _pair(_no_citation(record), _no_citation(b))
+
+
+def comma_separated_authors(record: dict) -> tuple[dict, dict, bool] | None:
+    """ "Akita K, Isoda K, Isobe S": PubMed's list, commas between names."""
+    b = _with_authors(record, lambda f, g: f"{f} {_initials(g, dots=False).upper()}", sep=", ")
+    return _pair(_no_citation(record), _no_citation(b))
+
+
+def initials_vs_given_names(record: dict) -> tuple[dict, dict, bool] | None:
+    """ "Chan, Dick Y. W." against "Chan, D. Y. W."."""
+    b = _with_authors(record, lambda f, g: f"{f}, {_initials(g)}")
+    return _pair(_no_citation(record), _no_citation(b))
+
+
+def name_particles(record: dict) -> tuple[dict, dict, bool] | None:
+    """ "van Kessel, M." against "Kessel, M. E.": a particle kept by one database only."""
+    a = _with_authors(record, lambda f, g: f"van {f}, {g[0][0]}.")
+    b = _with_authors(record, lambda f, g: f"{f}, {g[0][0]}. E.")
+    return _pair(_no_citation(a), _no_citation(b))
+
+
+def _pair(a: dict | None, b: dict | None) -> tuple[dict, dict, bool] | None:
+    """A pair labelled "one work", if both records could be made."""
+    return (a, b, True) if a and b else None
+
+
+def _no_citation(record: dict | None) -> dict | None:
+    """The record without DOI, volume, issue and pages: title, authors and year must carry
+    the match (so a record without a year does not apply)."""
+    if record is None or not record["year"]:
+        return None
+    return {**record, "doi": "", "volume": "", "issue": "", "pages": ""}
+
+
+GARBLED_VOLUMES = [("1)", "61"), ("(Jul)", "61"), ("61", "Suppl. 1"), ("", "vol")]
+
+
+def garbled_volume(record: dict) -> tuple[dict, dict, bool] | None:
+    """A volume that is not a number ("1)", "(Jul)"): unknown, so it does not veto the match
+    of records with the same title, authors and pages."""
+    if not (record["authors"] and _PAGE_RANGE.match(record["pages"])):
+        return None
+    k = sum(map(ord, record["title"])) % len(GARBLED_VOLUMES)
+    a, b = GARBLED_VOLUMES[k]
+    return {**record, "volume": a}, {**record, "volume": b}, True
+
+
+def garbled_volume_is_no_evidence(record: dict) -> tuple[dict, dict, bool] | None:
+    """Same title, other authors, both volumes unreadable ("Suppl. 1"): not one work."""
+    b = _with_authors(record, lambda f, g: f"{f[::-1].capitalize()}, {g[0][0]}.")
+    if not b or not record["pages"]:
+        return None
+    a = {**record, "volume": "Suppl. 1", "doi": "", "journal": ""}
+    return a, {**b, "volume": "Suppl. 1", "doi": "", "journal": ""}, False
+
+
+# A printed page range (an e-locator or a range from page 1 tells nothing; see normalise).
+_PAGE_RANGE = re.compile(r"^\s*(?:[2-9]|[1-9]\d+)\s*[-\u2013]\s*\d+\s*$")
+
+
+def supplement_issue(record: dict) -> tuple[dict, dict, bool] | None:
+    """ "SUPPL. 1" in the issue against the plain issue, a year apart (online first)."""
+    if not (record["volume"] and _PAGE_RANGE.match(record["pages"]) and record["year"].isdigit()):
+        return None
+    a = {**record, "issue": "SUPPL. 1", "doi": ""}
+    b = {**record, "year": str(int(record["year"]) + 1), "doi": ""}
+    return a, b, True
+
+
+_KIND_WORDS = re.compile(r"\b(respon\w*|repl\w*|comment\w*|errat\w*|correct\w*)", re.I)
+
+
+def dropped_subtitle(record: dict) -> tuple[dict, dict, bool] | None:
+    """One database drops the subtitle; journal, volume, issue and pages agree."""
+    title = record["title"]
+    if ":" not in title or not (
+        record["volume"] and record["issue"] and _PAGE_RANGE.match(record["pages"])
+    ):
+        return None
+    if _KIND_WORDS.search(title):  # "X: a response to Y" is a reply, not X itself
+        return None
+    head, subtitle = title.split(":", 1)
+    if len(head.split()) < 3 or re.search(r"\d", subtitle):
+        return None  # a number in the subtitle ("part 2", "2019") may name another work
+    b = _with_authors(record, lambda f, g: f"{f}, {_initials(g)}") or record
+    return {**record, "doi": ""}, {**b, "title": head, "doi": ""}, True
+
+
+def thesis_and_abstract(record: dict) -> tuple[dict, dict, bool] | None:
+    """A thesis and its Dissertation Abstracts International entry a year later."""
+    names = _names(record["authors"])
+    if not names or not record["year"].isdigit():
+        return None
+    family, given = names[0]
+    author = f"{family}, {' '.join(given)}"
+    thesis = {**record, "type": "THES", "authors": author, "journal": "", "volume": "",
+              "issue": "", "pages": "", "doi": ""}  # fmt: skip
+    abstract = {**thesis, "type": "JOUR", "year": str(int(record["year"]) + 1),
+                "journal": "Dissertation Abstracts International", "volume": "62",
+                "issue": "3-A", "pages": "1187",
+                "authors": f"{family}, {_initials(given)}"}  # fmt: skip
+    return thesis, abstract, True
+
+
+RECURRING_TITLES = ["Editor's Comments", "Remarks from the Editor", "Editorial", "Erratum",
+                    "Introduction", "Preface", "Book review", "Reply"]  # fmt: skip
+
+
+def recurring_title_editorials(record: dict) -> tuple[dict, dict, bool] | None:
+    """Two issues' editorials: same title, editor, journal, volume and year; no issue, pages
+    or DOI. Different items: never merged automatically."""
+    title = RECURRING_TITLES[sum(map(ord, record["title"])) % len(RECURRING_TITLES)]
+    a = {**record, "title": title, "doi": "", "issue": "", "pages": ""}
+    return a, {**a}, False
+
+
+def recurring_title_same_issue_and_pages(record: dict) -> tuple[dict, dict, bool] | None:
+    """A recurring title with the same issue and pages is one item (two exports of it)."""
+    if not (record["volume"] and record["issue"] and _PAGE_RANGE.match(record["pages"])):
+        return None
+    a = {**record, "title": "Editor's Comments", "doi": ""}
+    return a, {**a, "title": "EDITOR'S COMMENTS."}, True
+
+
+HARD_CASES: dict[str, Callable[[dict], tuple[dict, dict, bool] | None]] = {
+    f.__name__: f
+    for f in (
+        run_together_authors, comma_separated_authors, initials_vs_given_names, name_particles,
+        garbled_volume, garbled_volume_is_no_evidence, supplement_issue, dropped_subtitle,
+        thesis_and_abstract, recurring_title_editorials, recurring_title_same_issue_and_pages,
+    )
+}  # fmt: skip
+
+
+def degenerate(n: int, kind: str, seed: int) -> tuple[pd.DataFrame, list[str]]:
+    """Worst cases for blocking and clustering (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    record = {"title": "Personal budgets and inequality in adult social care",
+              "year": "2019", "author": "Carey, Gemma and Malbon, Eleanor", "pages": "123-129",
+              "volume": "27", "number": "4", "ENTRYTYPE": "article", "doi": "",
+              "journal": "Health and Social Care in the Community"}  # fmt: skip
+    records = pd.DataFrame([record] * n)
+    records.insert(0, "ID", [f"id_{k + 1:07d}" for k in range(n)])
+    if kind == "identical":
+        return records, [";".join(records["ID"])]
+    surnames = [w.capitalize() for w in words(rng, 20_000, 1, 3)]
+    journal_words = [w.capitalize() for w in words(rng, 2_000, 2, 4)]
+    n_auth = rng.integers(1, 4, size=n)
+    fam = rng.integers(0, len(surnames), size=(n, 3))
+    given = rng.integers(0, 26, size=(n, 3))
+    records["author"] = [
+        " and ".join(f"{surnames[fam[k, i]]}, {chr(65 + given[k, i])}." for i in range(m))
+        for k, m in enumerate(n_auth)
+    ]
+    records["journal"] = ["Journal of " + journal_words[j] for j in rng.integers(0, 2000, size=n)]
+    records[["volume", "number", "pages"]] = ""
+    return records, []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--degenerate", choices=["identical", "one-title"])
     args = parser.parse_args()
-    records, merged = generate(args.n, args.seed)
+    if args.degenerate:
+        records, merged = degenerate(args.n, args.degenerate, args.seed)
+    else:
+        records, merged = generate(args.n, args.seed)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     records.to_csv(args.out_dir / "records_pre_merged.csv", index=False)
     pd.DataFrame({"merged_ids": merged}).to_csv(args.out_dir / "merged_record_ids.csv", index=False)

@@ -168,7 +168,7 @@ def test_title_markers(title: str, series: str, others: str, contrast: str) -> N
         ("Zhou, Xiangdong; Lan, Jian", ["zhou", "lan"]),
         ("Zhou X; Lan J", ["zhou", "lan"]),
         ("Xiangdong Zhou; Jian Lan", ["zhou", "lan"]),
-        ("Le Quintrec, M.; Sberro-Soussan, R.", ["lequintrec", "sberrosoussan"]),
+        ("Le Quintrec, M.; Sberro-Soussan, R.", ["quintrec", "sberrosoussan"]),  # particle
         ("Müller, J. and Klein, E. et al.", ["muller", "klein"]),
         ("", []),
     ],

@@ -146,7 +146,7 @@ def deduplicate(
     studies = studies_table(records, first)
     decided = set(merges) | splits
     maybe = maybe_sheet(records, labelled, first, decided)
-    summary = report(links, labelled, maybe, refused, decisions, candidates=len(pairs))
+    summary = report(links, labelled, maybe, len(refused), decisions, candidates=len(pairs))
     return Result(links, studies, maybe, summary)
 
 

@@ -6,6 +6,10 @@ records are sorted by title and each is paired with the next ``window`` records 
 key (the sorted-neighbourhood method): small blocks give all their pairs, and a huge block
 (a common surname in a common year) costs ``window`` pairs per record instead of n^2.
 A duplicate only needs to share one key with its twin to become a candidate.
+
+Records identical in every normalised field are paired with the first of them only, and
+only that first one is blocked: n copies of one record cost n pairs, not ``window`` * n per
+key (the degenerate input of a database exported many times over).
 """
 
 from __future__ import annotations
@@ -76,19 +80,34 @@ def _window_pairs(key: np.ndarray, rank: np.ndarray, window: int) -> np.ndarray:
     return np.concatenate(chunks).astype(np.int64)
 
 
+def first_identical(norm: pd.DataFrame) -> np.ndarray:
+    """Per record, the position of the first record identical to it in every column."""
+    if not len(norm):
+        return np.empty(0, dtype=np.int64)
+    group = norm.groupby(list(norm.columns), sort=False).ngroup().to_numpy()
+    return pd.Series(np.arange(len(norm))).groupby(group).transform("min").to_numpy()
+
+
 def candidate_pairs(norm: pd.DataFrame, window: int = WINDOW) -> pd.DataFrame:
     """Distinct candidate pairs as positional indices ``a < b``."""
-    keys = blocking_keys(norm)
     n = len(norm)
-    rank = _codes(norm["n_title"], sort=True)
+    first = first_identical(norm)
+    copy = np.flatnonzero(first != np.arange(n))
+    keep = np.flatnonzero(first == np.arange(n))  # positions of the blocked records
+    blocked = norm.iloc[keep]
+    keys = blocking_keys(blocked)
+    m = len(blocked)
+    rank = _codes(blocked["n_title"], sort=True)
     # Alternative (translated) titles are blocked together with main titles, so a bilingual
     # record meets the record that carries only the English title.
     starts = np.concatenate([keys.pop("title_start").to_numpy(), keys.pop("title_alt").to_numpy()])
-    all_pairs = [_window_pairs(_codes(starts), np.concatenate([rank, rank]), window) % n]
+    all_pairs = [np.column_stack((first[copy], copy)).astype(np.int64)]
+    found = [_window_pairs(_codes(starts), np.concatenate([rank, rank]), window) % max(m, 1)]
     for name, key in keys.items():
         pairs = _window_pairs(_codes(key), rank, window)
         log.debug("blocking key %s: %d pairs", name, len(pairs))
-        all_pairs.append(pairs)
+        found.append(pairs)
+    all_pairs.extend(keep[p] for p in found)
     pairs = np.sort(np.concatenate(all_pairs), axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     code = np.unique(pairs[:, 0] * n + pairs[:, 1])

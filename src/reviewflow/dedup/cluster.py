@@ -1,8 +1,12 @@
 """Group matched pairs into studies: union-find with a guard against contradicting chains.
 
 Plain transitive closure is unsafe: A~B and B~C merge A with C even if A and C carry
-different DOIs or years. Here two groups are joined only if no record of one contradicts a
-record of the other (same checks as ``match.contradictions``) and no human said "split".
+different DOIs or years, or are by different authors (a chain of one title through records
+by other people). Here two groups are joined only if no record of one contradicts a record
+of the other (the checks of ``match.contradictions``, plus author lists that no rule would
+accept without a DOI or citation in common) and no human said "split"; a refused link goes
+to a person as a maybe pair. Records identical in every compared field are checked once,
+so a block of identical records costs linear, not quadratic, time.
 Edges are taken strongest first (human merges, then rules in table order, then score), so
 a weak link cannot block a strong one.
 """
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from reviewflow.dedup.block import first_identical
 from reviewflow.dedup.match import JOURNAL_SAME, RULES, markers_conflict
 from reviewflow.dedup.normalise import pages_relation
 
@@ -25,6 +30,12 @@ RULE_ORDER = {HUMAN_MERGE: -1, **{r.name: k for k, r in enumerate(RULES)}}
 # Two groups whose sizes multiply beyond GUARD_LIMIT**2 are not joined automatically (the
 # member-by-member check would be too costly, and no real work has hundreds of records).
 GUARD_LIMIT = 200
+# Author similarity below which no rule links two records without a DOI or their volume and
+# pages in common: two members of one study by other people may not differ more (no chain of
+# look-alike names: Larsen ~ Larssen ~ Larsson).
+GUARD_AUTHOR = min(
+    r.author for r in RULES if r.author is not None and not {"doi", "page"} & set(r.same)
+)
 
 
 class Guard:
@@ -46,7 +57,14 @@ class Guard:
         self.series = norm["n_series"].tolist()
         self.numbers = norm["n_numbers"].tolist()
         self.contrast = norm["n_contrast"].tolist()
+        self.n_authors = norm["n_n_authors"].tolist()
+        self.authors = [norm[f"n_authors{k}"].tolist() for k in range(1, 6)]
+        self.families = [set(f.split()) for f in norm["n_families"].tolist()]
         self.cannot_link = cannot_link
+        compared = [c for c in norm.columns if c not in ("n_title", "n_title_alt", "n_title_head")]
+        # Records equal in every compared field share a signature: one check stands for all.
+        self.signature = first_identical(norm[compared]).tolist()
+        self.pinned = {x for pair in cannot_link for x in pair}  # checked one by one
 
     @staticmethod
     def _differ(values: list, i: int, j: int) -> bool:
@@ -71,26 +89,44 @@ class Guard:
             same_initials = self.initials[i] == self.initials[j] and len(self.initials[i]) >= 2
             if not same_initials and fuzz.ratio(self.journal[i], self.journal[j]) < JOURNAL_SAME:
                 return True
-        return False
+        return self.other_authors(i, j)
+
+    def other_authors(self, i: int, j: int) -> bool:
+        """Other people: no family name in common among the first five, author lists too
+        unlike for any rule, and no DOI or volume and pages in common."""
+        k = min(self.n_authors[i], self.n_authors[j], 5)
+        if k == 0 or self.families[i] & self.families[j]:
+            return False
+        if fuzz.ratio(self.authors[k - 1][i], self.authors[k - 1][j]) >= GUARD_AUTHOR:
+            return False
+        if self.doi[i] != "" and self.doi[i] == self.doi[j]:
+            return False
+        same_pages = pages_relation(*self.pages[i], *self.pages[j]) == 1
+        return not (same_pages and self.volume[i] != "" and self.volume[i] == self.volume[j])
+
+    def key(self, i: int) -> int | tuple[int]:
+        """Records with one key need one check; a record in a human "split" is its own key."""
+        return (i,) if i in self.pinned else self.signature[i]
 
 
 def cluster(
     n: int,
     edges: pd.DataFrame,
     guard: Guard,
-) -> tuple[np.ndarray, pd.DataFrame, int]:
+) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
     """Join records along ``edges`` (a, b, rule, score) without joining contradictions.
 
     Returns the study (index of the first record) of each record, the accepted edges, and
-    how many edges the guard refused.
+    the edges the guard refused.
     """
     order = edges.assign(_p=edges["rule"].map(RULE_ORDER)).sort_values(
         ["_p", "score", "a", "b"], ascending=[True, False, True, True], kind="stable"
     )
     parent = list(range(n))
-    members: dict[int, list[int]] = {}
+    # Per group, one representative record per guard key (see ``Guard.key``).
+    members: dict[int, dict] = {}
     accepted = []
-    refused = 0
+    refused = []
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -105,21 +141,26 @@ def cluster(
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        ma = members.get(ra, [ra])
-        mb = members.get(rb, [rb])
+        ma = members.get(ra) or {guard.key(ra): ra}
+        mb = members.get(rb) or {guard.key(rb): rb}
         if rule != HUMAN_MERGE and (
             len(ma) * len(mb) > GUARD_LIMIT**2
-            or any(guard.contradicts(x, y) for x in ma for y in mb)
+            or any(
+                guard.contradicts(x, y)
+                for kx, x in ma.items()
+                for ky, y in mb.items()
+                if kx != ky  # records with one key never contradict each other
+            )
         ):
-            refused += 1
+            refused.append(k)
             continue
         if len(ma) < len(mb):
             ra, rb, ma, mb = rb, ra, mb, ma
         parent[rb] = ra
-        members[ra] = ma + mb
+        members[ra] = {**mb, **ma}
         members.pop(rb, None)
         accepted.append(k)
     roots = np.fromiter((find(x) for x in range(n)), dtype=np.int64, count=n)
     # The study is named by its first record in input order.
     first = pd.Series(np.arange(n)).groupby(roots).transform("min").to_numpy()
-    return first, order.iloc[accepted].drop(columns="_p"), refused
+    return first, order.iloc[accepted].drop(columns="_p"), order.iloc[refused].drop(columns="_p")

@@ -33,7 +33,9 @@ class Rule:
     reusing the article's title) fail the rule. ``translated``: one of the two titles must be
     a database's own translation (wholly bracketed, "[A study of ...]"), which each database
     words differently. "citation" in ``same``: same year, volume and full page range of
-    several pages (``same_citation``).
+    several pages (``same_citation``). ``thesis``: both records are a thesis or its entry in
+    an index of dissertation abstracts (``normalise.venue_kind``). ``year_may_be_missing``
+    lets a record without a year pass the year test.
     """
 
     name: str
@@ -47,11 +49,14 @@ class Rule:
     contained: bool = False
     journal_may_differ: bool = True
     translated: bool = False
+    thesis: bool = False
+    year_may_be_missing: bool = False
 
 
 RULES: tuple[Rule, ...] = (
     Rule("doi", 70, None, True, "near", ("doi",), (),
-         "same DOI and a similar title"),
+         "same DOI and a similar title; years at most one apart, or one unknown",
+         year_may_be_missing=True),
     Rule("title_authors_venue", 95, 85, False, "same", (), ("page", "journal"),
          "same title, authors and year, and the same pages or journal", journal_may_differ=False),
     Rule("title_authors_year", 98, 95, False, "same", (), (),
@@ -76,6 +81,12 @@ RULES: tuple[Rule, ...] = (
     Rule("translated_title_citation", 75, 90, False, "same", ("citation", "journal"), (),
          "a bracketed title translated by the database, worded otherwise by another; same "
          "authors, year, journal, volume and full page range", translated=True),
+    Rule("subtitle_dropped_issue", 101, 60, True, "same", ("volume", "issue", "page", "journal"),
+         (), "one title is the other without its subtitle; same journal, year, volume, issue "
+         "and pages; authors similar or absent", contained=True),
+    Rule("thesis_and_abstract", 95, 90, False, "near", (), (),
+         "a thesis and its dissertation-abstracts entry (or two records of the thesis): same "
+         "title and author, years at most one apart", thesis=True),
 )  # fmt: skip
 
 # Pairs passing no rule but looking alike go to a person.
@@ -173,6 +184,10 @@ def title_similarity(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         )
         partial = process.cpdist(ta[mid], tb[mid], scorer=fuzz.partial_ratio, workers=-1)
         contained[mid] = (partial >= 97) & (shorter >= 30)
+    # One title is the other's head (the part before its subtitle), however long the subtitle.
+    heads = norm["n_title_head"].to_numpy(dtype=object)
+    ha, hb = heads[a], heads[b]
+    contained |= ((ha != "") & (ha == tb)) | ((hb != "") & (hb == ta))
     return pairs.assign(title=title, title_contained=contained)
 
 
@@ -255,6 +270,9 @@ def features(norm: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         x, y = col(name)
         out[field] = x != y
     out["both_journals"] = (x == "article") & (y == "article")
+    out["both_theses"] = (x == "thesis") & (y == "thesis")
+    x, y = col("n_recurring")
+    out["recurring"] = (x | y).astype(bool)
     x, y = col("n_translated")
     out["translated"] = (x | y).astype(bool)
     x, y = col("n_series")
@@ -309,10 +327,14 @@ def _passes(rule: Rule, f: pd.DataFrame) -> np.ndarray:
         conflict = (journal >= 0) & (journal < JOURNAL_CONFLICT) & f["both_journals"].to_numpy()
         ok &= ~conflict
     gap = f["year_gap"].to_numpy()
-    ok &= (gap == 0) if rule.year == "same" else (gap >= 0) & (gap <= 1)
+    ok &= ((gap == 0) if rule.year == "same" else (gap >= 0) & (gap <= 1)) | (
+        rule.year_may_be_missing & (gap < 0)
+    )
 
     if rule.translated:
         ok &= f["translated"].to_numpy()
+    if rule.thesis:
+        ok &= f["both_theses"].to_numpy()
 
     def same(field: str) -> np.ndarray:
         if field == "journal":
@@ -336,6 +358,12 @@ def label(f: pd.DataFrame) -> pd.DataFrame:
     rule = np.full(len(f), "", dtype=object)
     for r in reversed(RULES):
         rule[_passes(r, f) & free] = r.name
+    # A title that recurs by nature (editorials, errata, front matter) names no work: it
+    # needs a DOI or the same issue and pages; otherwise a person decides.
+    strong = (f["doi"].to_numpy() == SAME) | (
+        (f["issue"].to_numpy() == SAME) & (f["page"].to_numpy() == SAME)
+    )
+    rule[(rule != "") & f["recurring"].to_numpy() & ~strong] = "maybe"
     title = f["title"].to_numpy()
     author = f["author"].to_numpy()
     maybe = (

@@ -67,7 +67,8 @@ def _best_values(records: pd.DataFrame, study: np.ndarray, field: str) -> pd.Ser
     count = long.groupby(["study", "value"], sort=False)["pos"].transform("size")
     if field == "abstract":
         count = count * 0  # the fullest abstract, not the most repeated one
-    long = long.assign(_c=-count, _q=-_quality(long["value"]))
+    codes, uniques = pd.factorize(long["value"])  # values repeat: score each once
+    long = long.assign(_c=-count, _q=-_quality(pd.Series(uniques, dtype=object)).to_numpy()[codes])
     best = long.sort_values(["study", "_c", "_q", "pos"], kind="stable").drop_duplicates("study")
     return best.set_index("study")["value"]
 
@@ -111,10 +112,12 @@ def maybe_sheet(
 ) -> pd.DataFrame:
     """Undecided maybe pairs between different studies, side by side for a person.
 
-    One pair per pair of studies (the most similar), since one decision settles them; pairs
-    of studies a person already kept apart ("split") are not asked again.
+    A pair a rule linked but the clustering guard refused (it contradicts another member of
+    the study) is shown too. One pair per pair of studies (the most similar), since one
+    decision settles them; pairs of studies a person already kept apart ("split") are not
+    asked again.
     """
-    maybe = labelled[labelled["rule"] == "maybe"]
+    maybe = labelled[labelled["rule"] != ""]
     a = maybe["a"].to_numpy()
     b = maybe["b"].to_numpy()
     settled = {(min(first[x], first[y]), max(first[x], first[y])) for x, y in decided}

@@ -78,7 +78,8 @@ _CUT_CITATION = re.compile(r"(?<=.{20})\s*\((?:the\s+)?[A-Z][^()]*(?:\([^()]*)?$
 # cut off without the closing bracket.
 _TRAILING_NOTE = re.compile(r"(?<=\S{3})\s*\.?\s*\[[^\[\]]+(\]\.?)?\s*$")
 _MULTIPLE_LETTERS = re.compile(r"\s*\(multiple letters\)\s*", re.IGNORECASE)
-_PP = re.compile(r"^\s*pp?\.?\s*(?=\d)")
+# "pp. 12-15", "Article No.: e67248", "Art. no. 214": a label before the page or locator.
+_PP = re.compile(r"^\s*(?:pp?\.?|art(?:icle)?\.?\s*(?:no|number)\.?\s*:?)\s*(?=[a-z]?\d)")
 _PAGE_SPLIT = re.compile(r"[-\u2010-\u2015\s,;]+")
 _DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")
@@ -267,18 +268,72 @@ _CONFERENCE_TYPES = {"inproceedings", "conference", "proceedings", "conf", "cpap
 _CONFERENCE_VENUE = re.compile(
     r"\b(proceedings|conference|congress|symposium|meeting|workshop|abstracts)\b"
 )
+_THESIS_TYPES = {"thes", "thesis", "phdthesis", "mastersthesis", "dissertation"}
+# A thesis is also listed, a year or so later, in an index of dissertation abstracts
+# ("Dissertation Abstracts International", "ProQuest Dissertations & Theses").
+_THESIS_VENUE = re.compile(r"\bdissertations?\b")
 
 
 def venue_kind(entry_type: str, journal: str) -> str:
-    """'conference' for conference papers/abstracts, 'book' for books/chapters, else 'article'."""
+    """'thesis', 'conference', 'book' (books/chapters) or 'article', from type and venue."""
     typ = simplify(entry_type)
+    venue = simplify(journal)
+    if typ.split()[:1] and typ.split()[0] in _THESIS_TYPES or _THESIS_VENUE.search(venue):
+        return "thesis"
     if typ.split()[:1] and (typ.split()[0] in _CONFERENCE_TYPES or "conference" in typ):
         return "conference"
-    if _CONFERENCE_VENUE.search(simplify(journal)):
+    if _CONFERENCE_VENUE.search(venue):
         return "conference"
     if typ.startswith(("book", "inbook", "incollection", "chap")):
         return "book"
     return "article"
+
+
+# Words of titles that recur by nature (an editorial in every issue, errata, replies, front
+# matter, a book review without its subject). A title made only of these (and numbers) names
+# no work: such records merge only on a DOI, or on the same issue and pages.
+_RECURRING_WORDS = {
+    "editorial", "editorials", "editor", "editors", "s", "comment", "comments", "remarks",
+    "remark", "note", "notes", "from", "the", "a", "an", "of", "to", "and", "in", "on", "for",
+    "by", "with", "this", "our", "issue", "issues", "volume", "introduction", "preface",
+    "foreword", "prologue", "epilogue", "afterword", "letter", "letters", "reply", "replies",
+    "response", "responses", "erratum", "errata", "correction", "corrections", "corrigendum",
+    "corrigenda", "addendum", "retraction", "notice", "notices", "withdrawn", "book", "books",
+    "review", "reviews", "news", "message", "guest", "special", "section", "front", "back",
+    "matter", "contents", "table", "index", "acknowledgement", "acknowledgements",
+    "acknowledgment", "acknowledgments", "reviewers", "referees", "announcement", "announcements",
+    "call", "papers", "abstracts", "abstract", "summary", "summaries", "conference",
+    "proceedings", "report", "reports", "obituary", "author", "authors", "president",
+    "presidential", "chair", "address", "welcome", "overview", "commentary", "perspective",
+    "perspectives", "highlights", "correspondence", "miscellany", "masthead", "board",
+    "information", "instructions", "contributors", "about", "column", "update", "updates",
+    "cover", "forum", "digest", "events", "calendar", "meeting", "meetings", "minutes", "annual",
+    "supplement", "opening", "closing", "statement", "new", "year", "readers", "reader",
+    "journal",
+}  # fmt: skip
+
+
+def recurring_title(main: str) -> bool:
+    """A normalised title that names no particular work ("Editor's comments", "Erratum")."""
+    words = main.split()
+    return bool(words) and all(w in _RECURRING_WORDS or w.isdigit() or w in _ROMAN_KEYS
+                               for w in words)  # fmt: skip
+
+
+_SUBTITLE = re.compile(r"\s*(?::|\?|\.\s|\s[-\u2013\u2014]\s)")
+
+
+def title_head(title: str) -> str:
+    """The normalised title before its subtitle ("Budgets: a study" -> "budgets"); "" if none.
+
+    A database that drops the subtitle keeps this head; three words at least, so a generic
+    head ("Introduction: ...") does not stand for the whole title.
+    """
+    parts = _SUBTITLE.split(clean_text(title), maxsplit=1)
+    if len(parts) < 2:
+        return ""
+    head = _words(parts[0])
+    return head if len(head.split()) >= 3 and _words(parts[1]) else ""
 
 
 def normalise_doi(value: str) -> str:
@@ -325,11 +380,34 @@ def pages_relation(lo1: int, hi1: int, let1: bool, lo2: int, hi2: int, let2: boo
     return -1 if let1 != let2 else 0
 
 
+_SUPPLEMENT = re.compile(r"\b(?:s|sup|supp|suppl\w*|spec\w*|pt|part)\b")
+
+
 def leading_number(value: str) -> str:
-    """The leading number of a volume/issue ("20 Suppl 1" -> "20"); the text if there is none."""
-    text = simplify(value)
+    """The leading number of a volume/issue ("20 Suppl 1" -> "20"); "" if unreadable.
+
+    An unreadable field is unknown, not different: no number ("(Jul)"), unbalanced brackets
+    ("1)", a fragment of "61(1)") or a supplement or part before the number ("SUPPL. 1")
+    give "", which neither vetoes nor confirms a match.
+    """
+    text = clean_text(value)
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        return ""
+    text = simplify(text)
     match = _DIGITS.search(text)  # "Drug Discovery. 9" (shifted fields) -> "9"
-    return str(int(match.group(0))) if match else text
+    if not match or _SUPPLEMENT.search(text[: match.start()]):
+        return ""
+    return str(int(match.group(0)))
+
+
+def normalise_issue(value: str) -> str:
+    """An issue number; a supplement is "s" + its number ("SUPPL. 1" -> "s1"), so it agrees
+    only with the same supplement; "" if unreadable (see ``leading_number``)."""
+    text = simplify(value)
+    if _SUPPLEMENT.match(text) and not text.startswith(("pt", "part")):
+        number = _DIGITS.search(text)
+        return "s" + (str(int(number.group(0))) if number else "")
+    return leading_number(value)
 
 
 _SHIFT_ISSUE = re.compile(r"^\s*\d{1,4}\s*$")
@@ -360,34 +438,70 @@ def normalise_year(value: str) -> int:
 
 
 _ETAL = re.compile(r"\bet\.? ?al\.?", re.IGNORECASE)
+# A list exported without separators: "Akita K.Isoda K.Isobe S." (an initial, then a name).
+_RUN_TOGETHER = re.compile(
+    r"(?:(?<=\w [A-Z]\.)|(?<=\w [A-Z]\.[A-Z]\.)|(?<=\w [A-Z]\.[A-Z]\.[A-Z]\.))"
+    r"(?=[A-Z][A-Za-z']|(?:[a-z]+ )+[A-Z])"  # the next name, perhaps after "van den"
+)
+# One "Family AB" name of a comma-separated PubMed list: "Akita K, Isoda K, Isobe S".
+_FAMILY_INITIALS = re.compile(r"^[^\W\d_][\w'\- ]* [A-Z]{1,3}$")
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
+# Particles some exports keep in the family name and others move or drop ("van Kessel, M."
+# vs "Kessel, M. E. van"): dropped, so both give "kessel".
+_PARTICLES = {
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
+    "le", "ten", "ter", "vd",
+}  # fmt: skip
 
 
-def author_families(authors: str) -> list[str]:
-    """Family names of "Family, Given; ..." authors, folded to bare lower-case letters.
+def _split_authors(text: str) -> list[str]:
+    names = []
+    for part in _AUTHOR_SPLIT.split(_RUN_TOGETHER.sub("; ", text)):
+        pieces = [p.strip() for p in part.split(",")]
+        if len(pieces) > 1 and all(_FAMILY_INITIALS.match(p) for p in pieces):
+            names.extend(pieces)
+        else:
+            names.append(part)
+    return names
 
-    Also accepts "Given Family" and PubMed's "Family AB" forms, so name order and initials
-    do not matter: "Zhou, Xiangdong", "Zhou, X." and "Zhou X" all give "zhou".
+
+def _letters(text: str) -> str:
+    text = text.lower()
+    return text if text.isalpha() else _NON_LETTER.sub("", text)
+
+
+def author_names(authors: str) -> list[tuple[str, str]]:
+    """(family, first initial) of each author, folded to bare lower-case letters.
+
+    Accepts "Family, Given", "Given Family" and PubMed's "Family AB" forms, lists without
+    separators and name particles, so "Chan, Dick Y. W.", "Chan, D. Y. W." and "Chan DYW" all
+    give ("chan", "d"), and "van Kessel, M." and "Kessel, M. E." give ("kessel", "m").
     """
-    text = _ETAL.sub("", clean_text(authors))
     out = []
-    for name in _AUTHOR_SPLIT.split(text):
+    for name in _split_authors(_ETAL.sub("", clean_text(authors))):
         name = name.strip(" ,.")
         if not name:
             continue
         if "," in name:
-            family = name.split(",", 1)[0]
+            family, given = (w.split() for w in name.split(",", 1))
         else:
             words = name.split()
-            if len(words) > 1 and words[-1].replace(".", "").isupper() and len(words[-1]) <= 3:
-                family = " ".join(words[:-1])  # "Zhou X"
-            else:
-                family = words[-1]  # "Xiangdong Zhou"
-        family = family.lower()
-        if not family.isalpha():
-            family = _NON_LETTER.sub("", family)
-        if family:
-            out.append(family)
+            k = len(words)
+            while k > 1 and _INITIALS.match(words[k - 1]):
+                k -= 1  # "Zhou X", "Chan D. Y. W."
+            family, given = (words[:k], words[k:]) if k < len(words) else (words[-1:], words[:-1])
+        core = [w for w in family if w.lower() not in _PARTICLES] or family
+        while given and given[-1].lower() in _PARTICLES:
+            given = given[:-1]  # "Kessel, M. E. van"; a first name "Van" stays
+        surname = _letters("".join(core))
+        if surname:
+            out.append((surname, _letters(given[0])[:1] if given else ""))
     return out
+
+
+def author_families(authors: str) -> list[str]:
+    """Family names of the authors (see ``author_names``)."""
+    return [family for family, _ in author_names(authors)]
 
 
 _JOURNAL_STOP = {"the", "of", "and", "for", "in", "on", "de", "la", "le", "der", "und", "fur"}
@@ -463,10 +577,18 @@ def _journal_parts(journal: str) -> tuple[str, str, bool]:
 
 
 def _author_forms(authors: str) -> tuple:
-    fams = author_families(authors)
-    # Family names of the first k authors: pairs compare the common length, so a list
-    # truncated to "et al." still matches the full list.
-    return (fams[0] if fams else "", len(fams), *(" ".join(fams[:k]) for k in range(1, 6)))
+    names = author_names(authors)
+    # Family name + first initial of the first k authors: pairs compare the common length,
+    # so a list truncated to "et al." still matches the full list. A missing initial costs
+    # one letter of similarity; a different one marks another person of the same surname.
+    keys = [family + initial for family, initial in names]
+    families = " ".join(family for family, _ in names[:5])
+    return (
+        families.split(" ", 1)[0],
+        len(keys),
+        families,
+        *(" ".join(keys[:k]) for k in range(1, 6)),
+    )
 
 
 def normalise(records: pd.DataFrame) -> pd.DataFrame:
@@ -477,12 +599,16 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     )
     out["n_translated"] = translated.astype(bool)
     title = pd.Series(out["n_title"], dtype=object)
+    (out["n_title_head"],) = _mapped(records["title"], lambda v: (title_head(v),), 1)
+    (recurring,) = _mapped(title, lambda v: (recurring_title(v),), 1)
+    out["n_recurring"] = recurring.astype(bool)
     out["n_series"], out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 3)
-    authors = _mapped(records["authors"], _author_forms, 7)
+    authors = _mapped(records["authors"], _author_forms, 8)
     out["n_first_author"] = authors[0]
     out["n_n_authors"] = authors[1].astype(np.int32)
+    out["n_families"] = authors[2]
     for k in range(1, 6):
-        out[f"n_authors{k}"] = authors[k + 1]
+        out[f"n_authors{k}"] = authors[k + 2]
     (year,) = _mapped(records["year"], lambda v: (normalise_year(v),), 1)
     out["n_year"] = year.astype(np.int32)
     (out["n_doi"],) = _mapped(records["doi"], lambda v: (normalise_doi(v),), 1)
@@ -490,7 +616,7 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     out["n_page_lo"], out["n_page_hi"] = lo.astype(np.int64), hi.astype(np.int64)
     out["n_page_letter"] = letter.astype(bool)
     (out["n_volume"],) = _mapped(records["volume"], lambda v: (leading_number(v),), 1)
-    (out["n_issue"],) = _mapped(records["issue"], lambda v: (leading_number(v),), 1)
+    (out["n_issue"],) = _mapped(records["issue"], lambda v: (normalise_issue(v),), 1)
     shifted = shifted_citation(records)
     if shifted.any():
         out["n_volume"] = np.where(shifted, out["n_issue"], out["n_volume"])
