@@ -117,3 +117,44 @@ def test_symlink_out_of_raw_is_refused(tmp_path, capsys):
     target.symlink_to(outside)
     assert _run(log, tmp_path / "out") == 1
     assert "leads outside data/raw" in capsys.readouterr().err
+
+
+def test_a_search_split_over_files_is_one_source(tmp_path):
+    """Web of Science exports 500 records per file: a glob makes them one search whose hits
+    count all files, record ids run on, and each record keeps its own file and line."""
+    log = _project(tmp_path, ris_hits=4)
+    exports = log.parent / "exports"
+    shutil.copy(DATA / "basic.ris", exports / "basic2.ris")
+    log.write_text(log.read_text().replace("file: exports/basic.ris", 'file: "exports/basic*.ris"'))
+    assert _run(log, tmp_path / "out") == 0
+    df = read_csv(tmp_path / "out" / "records.csv")
+    scopus = df[df["search_id"] == "scopus"]
+    assert list(scopus["record_id"]) == ["scopus:1", "scopus:2", "scopus:3", "scopus:4"]
+    assert list(scopus["source_file"]) == ["exports/basic.ris"] * 2 + ["exports/basic2.ris"] * 2
+    assert list(scopus["line"]) == ["5", "25", "5", "25"] and set(scopus["source"]) == {"Scopus"}
+    report = json.loads((tmp_path / "out" / "import_report.json").read_text())
+    s = report["searches"][0]
+    assert s["file"] == ["exports/basic.ris", "exports/basic2.ris"] and s["records"] == 4
+    assert [f["records"] for f in s["files"]] == [2, 2]
+    assert all(w.startswith("exports/basic") for w in s["warnings"])
+
+
+def test_split_search_hits_count_all_files(tmp_path, capsys):
+    log = _project(tmp_path, ris_hits=2)
+    shutil.copy(DATA / "basic.ris", log.parent / "exports" / "basic2.ris")
+    log.write_text(
+        log.read_text().replace(
+            "file: exports/basic.ris", "file: [exports/basic.ris, exports/basic2.ris]"
+        )
+    )
+    assert _run(log, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "searches.yaml:2:" in err and "4 records parsed" in err and "reported 2 hits" in err
+
+
+def test_two_searches_on_one_file_is_an_error(tmp_path, capsys):
+    log = _project(tmp_path)
+    log.write_text(log.read_text().replace("exports/basic.nbib", "exports/basic.ris"))
+    assert _run(log, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "searches.yaml:10:" in err and "also read by search 'scopus' (line 2)" in err
