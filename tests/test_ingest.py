@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import run_snakemake
 
 from reviewflow.cli import main
 from reviewflow.files import read_csv
@@ -158,3 +159,26 @@ def test_two_searches_on_one_file_is_an_error(tmp_path, capsys):
     assert _run(log, tmp_path / "out") == 1
     err = capsys.readouterr().err
     assert "searches.yaml:10:" in err and "also read by search 'scopus' (line 2)" in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "file: exports/wos.txt",
+            "file: 2019",
+            "searches.yaml:11 (record wos): search log entry: `file`",
+        ),
+        ("Elsevier", "Els\udce9vier", "searches.yaml:6: not UTF-8"),
+        ("file: exports/wos.txt", "file: exports/scopus.ris", "also read by search 'scopus'"),
+    ],
+)
+def test_snakemake_stops_at_planning_on_a_bad_search_log(review_project, old, new, expected):
+    """Issue 13 broken case 6: the input function swallowed these and the import was skipped."""
+    log = review_project / "data" / "raw" / "searches.yaml"
+    log.write_bytes(
+        log.read_text("utf-8").replace(old, new).encode("utf-8", errors="surrogateescape")
+    )
+    proc = run_snakemake(review_project, "-n", "data/processed/records/records.csv", check=False)
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr

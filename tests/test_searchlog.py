@@ -73,7 +73,12 @@ def test_loads_all_fields(tmp_path):
         ("hits: 2", "hits: 2.0", 2, "`hits` must be a whole number"),
         ("source: Scopus", "source: 1999", 2, "`source` must be text"),
         ("id: scopus", "id: 12", 2, "`id` must be text"),
-        ("    hits: 2\n", "    hits: 2\n    hits: 3\n", 13, "duplicate key 'hits' (first on line 12)"),
+        (
+            "    hits: 2\n",
+            "    hits: 2\n    hits: 3\n",
+            13,
+            "duplicate key 'hits' (first on line 12)",
+        ),
     ],
 )
 def test_bad_entries(tmp_path, old, new, line, expected):
@@ -150,9 +155,7 @@ def test_a_search_may_name_several_files(tmp_path, file):
     names = [p.name for p in resolved["wos"]]
     assert names == ["wos.txt", "wos(2).txt", "wos(10).txt"]
     assert len(searches) == 2  # one source, however many files
-    assert export_files(path) == sorted(
-        str(tmp_path / "exports" / n) for n in [*names, "refs.md"]
-    )
+    assert export_files(path) == sorted(str(tmp_path / "exports" / n) for n in [*names, "refs.md"])
 
 
 @pytest.mark.parametrize(
