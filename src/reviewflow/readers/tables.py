@@ -13,8 +13,10 @@ import dataclasses
 import io
 import re
 
+from reviewflow import files  # noqa: F401 - sets the csv field size limit for big cells
 from reviewflow.errors import ReviewflowError
 from reviewflow.readers.canon import FieldMap, Raw
+from reviewflow.readers.decode import CONTROL, control_warning, without_controls
 from reviewflow.readers.ris import RIS_FIELDS, WOS_FIELDS
 
 
@@ -109,8 +111,6 @@ def _records(header: list[str], rows, path: str) -> list[Raw]:
 
 
 def read_delimited(text: str, path: str, warnings: list[str], delimiter: str | None = None):
-    # csv refuses cells over 128 kB by default; an abstract may be longer, and nothing is cut.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     first = text.split("\n", 1)[0]
     if delimiter is None:
         delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -137,30 +137,45 @@ def read_delimited(text: str, path: str, warnings: list[str], delimiter: str | N
         ) from None
 
 
-def read_xlsx(path: str, warnings: list[str]):
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _sheet_rows(path: str, warnings: list[str]) -> list[list[str]]:
+    """Every row of the first sheet as text; any damage to the workbook is a named error."""
     import openpyxl
 
+    wb = None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise ReviewflowError(f"not a readable XLSX workbook: {exc}", path=path) from None
-    ws = wb.worksheets[0]
-    if len(wb.worksheets) > 1:
-        warnings.append(f"only the first sheet ({ws.title!r}) was read")
-
-    def cell(v) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-
-    it = ws.iter_rows(values_only=True)
-    header = [cell(v) for v in next(it, ())]
-    if not header:
-        raise ReviewflowError("expected a header row, the first sheet is empty", path=path)
-    rows = ((i, [cell(v) for v in row]) for i, row in enumerate(it, start=2))
-    try:
-        return _records(header, rows, path)
+        ws = wb.worksheets[0]
+        if len(wb.worksheets) > 1:
+            warnings.append(f"only the first sheet ({ws.title!r}) was read")
+        return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    except Exception as exc:  # noqa: BLE001 - openpyxl and its XML parser raise many types
+        # A sheet cut short or with a DOCTYPE fails while the rows are read, not on open.
+        raise ReviewflowError(
+            f"not a readable XLSX workbook ({type(exc).__name__}: {exc}); save it again "
+            "from the spreadsheet program or export CSV",
+            path=path,
+        ) from None
     finally:
-        wb.close()
+        if wb is not None:
+            wb.close()
+
+
+def read_xlsx(path: str, warnings: list[str]):
+    table = _sheet_rows(path, warnings)
+    if not table or not any(table[0]):
+        raise ReviewflowError("expected a header row, the first sheet is empty", path=path)
+    dirty = [(i, c) for i, row in enumerate(table, 1) for c in row if CONTROL.search(c)]
+    if dirty:
+        n = sum(len(CONTROL.findall(c)) for _, c in dirty)
+        first_row, first_cell = dirty[0]
+        warnings.append(control_warning(n, CONTROL.search(first_cell).group(), "row", first_row))
+        table = [[without_controls(c) for c in row] for row in table]
+    return _records(table[0], enumerate(table[1:], start=2), path)
