@@ -21,15 +21,31 @@ from reviewflow.readers.ris import RIS_FIELDS, WOS_FIELDS
 
 
 def _list_split(value: str) -> list[str]:
-    """ "A; B" when semicolons are used, else "A, B" (PubMed "Smith A, Walter B", IEEE)."""
-    return re.split(r"\s*;\s*" if ";" in value else r",\s+", value)
+    """ "A; B" when semicolons are used, else "A, B" (PubMed "Smith A, Walter B", IEEE
+    "J. Smith, A. Doe") when every part is a whole name; "Spicker, Paul" is one author."""
+    if ";" in value:
+        return re.split(r"\s*;\s*", value)
+    parts = re.split(r",\s+", value)
+    return parts if all(" " in p.strip() for p in parts) else [value]
 
 
-# Named columns, lower case; first non-empty wins.
+# Named columns, lower case; first non-empty wins. Database exports (Scopus, PubMed, IEEE,
+# Springer) and reference managers: Zotero ("Item Type", "Abstract Note", "Publication
+# Title", "Manual Tags"), Mendeley ("Authors", "Source", "Tags") and EndNote's tab-delimited
+# export ("Reference Type", "Secondary Title", "Number", "ISBN/ISSN").
 NAMED_FIELDS = FieldMap(
-    type=("document type", "content type", "publication type", "type", "entrytype", "category"),
+    type=(
+        "document type",
+        "content type",
+        "publication type",
+        "item type",
+        "reference type",
+        "type",
+        "entrytype",
+        "category",
+    ),
     title=("title", "document title", "item title", "article title"),
-    authors=("authors", "author", "author full names", "author(s)"),
+    authors=("authors", "author", "author full names", "author(s)", "author names"),
     author_split=_list_split,
     year=("year", "publication year", "pubyear", "publication date", "date", "create date"),
     journal=(
@@ -41,6 +57,7 @@ NAMED_FIELDS = FieldMap(
         "journal title",
         "booktitle",
         "secondary title",
+        "journal/source",
     ),
     volume=("volume", "journal volume"),
     issue=("issue", "journal issue", "number"),
@@ -48,10 +65,19 @@ NAMED_FIELDS = FieldMap(
     start_page=("page start", "start page"),
     end_page=("page end", "end page"),
     doi=("doi", "item doi", "link", "url"),
-    issn=("issn", "eissn", "e-issn"),
+    issn=("issn", "eissn", "e-issn", "isbn/issn"),
     isbn=("isbn", "isbns"),
-    abstract=("abstract",),
-    keywords=("author keywords", "keywords", "index keywords", "ieee terms", "mesh terms"),
+    abstract=("abstract", "abstract note", "abstracts"),
+    keywords=(
+        "author keywords",
+        "keywords",
+        "index keywords",
+        "ieee terms",
+        "mesh terms",
+        "manual tags",
+        "automatic tags",
+        "tags",
+    ),
     keyword_split=r"\s*;\s*",
     url=("url", "link", "pdf link"),
     language=("language", "language of original document"),
@@ -77,7 +103,7 @@ def _dialect(header: list[str]) -> tuple[str, FieldMap, bool]:
     return "named columns", NAMED_FIELDS, True
 
 
-def _records(header: list[str], rows, path: str) -> list[Raw]:
+def _records(header: list[str], rows, path: str, warnings: list[str]) -> list[Raw]:
     header = [h.strip() for h in header]
     while header and header[-1] == "":  # WoS tab-delimited ends every row with a tab
         header.pop()
@@ -92,6 +118,9 @@ def _records(header: list[str], rows, path: str) -> list[Raw]:
         )
     _, fm, lower = _dialect(header)
     n = len(header)
+    mapped = {t.lower() for t in fm.tags()} if lower else fm.tags()
+    unmapped = {h for h in header if (h.lower() if lower else h) not in mapped}
+    used: set[str] = set()
     out = []
     for line, row in rows:
         if not any(c.strip() for c in row):
@@ -107,6 +136,13 @@ def _records(header: list[str], rows, path: str) -> list[Raw]:
         original = {h: [v] for h, v in zip(header, row, strict=False) if v != ""}
         lookup = {h.lower(): v for h, v in original.items()} if lower else None
         out.append(Raw(line, original, fm, lookup))
+        used.update(h for h in unmapped if h in original and original[h][0].strip())
+    if used:
+        # Never silent: Zotero's "Abstract Note" once vanished this way, 1,128 abstracts.
+        warnings.append(
+            f"{len(used)} column(s) with values not mapped to a records.csv field (kept in "
+            f"`original`): {', '.join(h for h in header if h in used)}"
+        )
     return out
 
 
@@ -130,7 +166,7 @@ def read_delimited(text: str, path: str, warnings: list[str], delimiter: str | N
                 yield prev + 1, row
                 prev = reader.line_num
 
-        return _records(header, rows(), path)
+        return _records(header, rows(), path, warnings)
     except csv.Error as exc:
         raise ReviewflowError(
             f"not a well-formed table: {exc}", path=path, line=reader.line_num
@@ -178,4 +214,4 @@ def read_xlsx(path: str, warnings: list[str]):
         first_row, first_cell = dirty[0]
         warnings.append(control_warning(n, CONTROL.search(first_cell).group(), "row", first_row))
         table = [[without_controls(c) for c in row] for row in table]
-    return _records(table[0], enumerate(table[1:], start=2), path)
+    return _records(table[0], enumerate(table[1:], start=2), path, warnings)
