@@ -22,12 +22,9 @@ from reviewflow.searchlog import Search, load_search_log, resolve_files
 log = logging.getLogger(__name__)
 
 
-def check_hits(search: Search, n_parsed: int, where: dict) -> list[str]:
-    """Warnings for the report; an unexplained count difference is an error.
-
-    ``where`` is the error's location: the export file, or the log entry when the search
-    has several files (the count is of all of them together).
-    """
+def check_hits(search: Search, n_parsed: int, path: Path, line: int | None = None) -> list[str]:
+    """Warnings for the report; an unexplained count difference is an error at ``path``
+    (the export file, or the log entry's line when the search has several files)."""
     if n_parsed == search.hits:
         return []
     msg = (
@@ -38,7 +35,8 @@ def check_hits(search: Search, n_parsed: int, where: dict) -> list[str]:
         raise ReviewflowError(
             f"{msg}; fix the file or explain the difference in `hits_note` for search "
             f"{search.id!r}",
-            **where,
+            path=path,
+            line=line,
         )
     return [f"{msg} ({search.hits_note})"]
 
@@ -72,10 +70,10 @@ def import_search(
         )  # fmt: skip
         prefix = f"{rel}: " if len(paths) > 1 else ""
         warnings.extend(prefix + w for w in result.warnings)
-    where = (
-        {"path": paths[0]} if len(paths) == 1 else {"path": log_path, "line": search.line or None}
-    )
-    warnings.extend(check_hits(search, len(rows), where))
+    if len(paths) == 1:
+        warnings.extend(check_hits(search, len(rows), paths[0]))
+    else:
+        warnings.extend(check_hits(search, len(rows), log_path, search.line or None))
     report = {
         "id": search.id,
         "file": files_report[0]["file"] if len(paths) == 1 else [f["file"] for f in files_report],

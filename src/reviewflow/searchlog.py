@@ -83,9 +83,7 @@ _GLOB = re.compile(r"[*?\[]")
 
 def _check_file(value, err) -> tuple[str, ...]:
     """``file:`` as a tuple of relative POSIX paths or patterns (one or a list)."""
-    values = value if isinstance(value, list) else [value]
-    if not values:
-        err("`file` is required: a path or a list of paths relative to data/raw")
+    values = value if isinstance(value, list) else [value]  # [] was refused as missing
     out = []
     for v in values:
         if not isinstance(v, str) or not v.strip():

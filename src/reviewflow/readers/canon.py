@@ -120,7 +120,6 @@ TYPE_WORDS = {
             "meeting",
             "meeting abstract",
             "conferencepaper",
-            "conference proceedings article",
         ],
         "conference",
     ),

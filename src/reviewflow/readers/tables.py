@@ -31,7 +31,7 @@ def _list_split(value: str) -> list[str]:
 
 # Named columns, lower case; first non-empty wins. Database exports (Scopus, PubMed, IEEE,
 # Springer) and reference managers: Zotero ("Item Type", "Abstract Note", "Publication
-# Title", "Manual Tags"), Mendeley ("Authors", "Source", "Tags") and EndNote's tab-delimited
+# Title", "Manual Tags"), Mendeley ("Authors", "Journal", "Tags") and EndNote's tab-delimited
 # export ("Reference Type", "Secondary Title", "Number", "ISBN/ISSN").
 NAMED_FIELDS = FieldMap(
     type=(
@@ -45,7 +45,7 @@ NAMED_FIELDS = FieldMap(
         "category",
     ),
     title=("title", "document title", "item title", "article title"),
-    authors=("authors", "author", "author full names", "author(s)", "author names"),
+    authors=("authors", "author", "author full names", "author(s)"),
     author_split=_list_split,
     year=("year", "publication year", "pubyear", "publication date", "date", "create date"),
     journal=(
@@ -57,7 +57,6 @@ NAMED_FIELDS = FieldMap(
         "journal title",
         "booktitle",
         "secondary title",
-        "journal/source",
     ),
     volume=("volume", "journal volume"),
     issue=("issue", "journal issue", "number"),
@@ -67,7 +66,7 @@ NAMED_FIELDS = FieldMap(
     doi=("doi", "item doi", "link", "url"),
     issn=("issn", "eissn", "e-issn", "isbn/issn"),
     isbn=("isbn", "isbns"),
-    abstract=("abstract", "abstract note", "abstracts"),
+    abstract=("abstract", "abstract note"),
     keywords=(
         "author keywords",
         "keywords",
