@@ -182,3 +182,16 @@ def test_snakemake_stops_at_planning_on_a_bad_search_log(review_project, old, ne
     proc = run_snakemake(review_project, "-n", "data/processed/records/records.csv", check=False)
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
+
+
+def test_a_new_file_matching_a_glob_reruns_the_import(review_project):
+    """The input function resolves globs as the import does, so the new file is an input."""
+    raw = review_project / "data" / "raw"
+    log = raw / "searches.yaml"
+    log.write_text(log.read_text("utf-8").replace("exports/wos.txt", '"exports/wos*.txt"'))
+    main(["manifest", "--update", "--raw-dir", str(raw)])
+    target = "data/processed/records/records.csv"
+    run_snakemake(review_project, target)
+    assert "import_records" not in run_snakemake(review_project, "-n", target).stdout
+    shutil.copy(raw / "exports" / "wos.txt", raw / "exports" / "wos_2.txt")
+    assert "import_records" in run_snakemake(review_project, "-n", target).stdout
