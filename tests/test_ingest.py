@@ -195,3 +195,16 @@ def test_a_new_file_matching_a_glob_reruns_the_import(review_project):
     assert "import_records" not in run_snakemake(review_project, "-n", target).stdout
     shutil.copy(raw / "exports" / "wos.txt", raw / "exports" / "wos_2.txt")
     assert "import_records" in run_snakemake(review_project, "-n", target).stdout
+
+
+def test_a_repeated_config_key_stops_snakemake(review_project):
+    """Snakemake's own loader would keep the second `screening:` and drop the first."""
+    config = review_project / "config" / "config.yaml"
+    text = config.read_text("utf-8")
+    first = text.splitlines().index(
+        next(ln for ln in text.splitlines() if ln.startswith("screening:"))
+    )
+    config.write_text(text + "screening: {}\n")
+    proc = run_snakemake(review_project, "-n", check=False)
+    assert proc.returncode != 0
+    assert f"duplicate key 'screening' (first on line {first + 1})" in proc.stdout + proc.stderr
