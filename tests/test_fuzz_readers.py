@@ -313,16 +313,12 @@ def test_mutated_shared_exports_give_records_or_named_errors(shared_dir) -> None
     _assert_no_crash(fuzz_readers.fuzz(paths, seconds=12, seed=13))
 
 
-def test_fuzzer_finds_a_crash_it_is_shown() -> None:
+def test_fuzzer_finds_a_crash_it_is_shown(monkeypatch) -> None:
     """The loop must report a reader crash, not swallow it (a fuzzer that cannot fail)."""
     report = fuzz_readers.fuzz([HOSTILE / "seed.ris"], seconds=5, seed=1, max_cases=3)
     assert report.cases == 3 and not report.crashes
-    original = fuzz_readers.read_export
-    try:
-        fuzz_readers.read_export = lambda path: {}["boom"]
-        report = fuzz_readers.fuzz([HOSTILE / "seed.ris"], seconds=5, seed=1, max_cases=2)
-    finally:
-        fuzz_readers.read_export = original
+    monkeypatch.setattr(fuzz_readers, "read_export", lambda path: {}["boom"])
+    report = fuzz_readers.fuzz([HOSTILE / "seed.ris"], seconds=5, seed=1, max_cases=2)
     assert len(report.crashes) == 2 and "KeyError" in report.crashes[0][2]
 
 
