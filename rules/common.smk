@@ -1,9 +1,15 @@
 # Config validation and the small input functions the stage rules share.
 from pathlib import Path
 
-import yaml
 from snakemake.utils import validate
 
+from reviewflow.files import read_yaml
+from reviewflow.searchlog import export_files
+
+# Snakemake's YAML loader keeps the last of two equal keys; read each config file again with
+# the project's strict loader, so a repeated key stops the run naming the file and line.
+for _configfile in workflow.configfiles:
+    read_yaml(_configfile)
 validate(config, schema="../config/schemas/config.schema.yaml")
 
 RAW = Path("data/raw")
@@ -11,7 +17,6 @@ PROCESSED = Path("data/processed")
 
 
 def search_export_files(wildcards=None):
-    """The export files the search log lists, so editing one re-runs the import."""
-    with open(RAW / "searches.yaml", encoding="utf-8") as fh:
-        log = yaml.safe_load(fh) or {}
-    return sorted(str(RAW / s["file"]) for s in log.get("searches", []) if "file" in s)
+    """The export files the search log names (globs resolved as the import does), so a
+    new or edited file re-runs the import; a bad search log stops the run here."""
+    return export_files(RAW / "searches.yaml")

@@ -269,3 +269,66 @@ def test_found_by_fuzzing(case: str) -> None:
         for word in (b"Lindqvist", b"Murphy"):
             if word in data:
                 assert word.decode() in kept
+
+
+# --- mutation fuzzing of real samples (issue 13) ----------------------------------------
+# The loop of benchmarks/fuzz_readers.py with a fixed seed and a small budget: the same
+# cases every run (the budget only decides how many), each records or a named error.
+
+
+def _fuzz_module():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_readers.py"
+    spec = importlib.util.spec_from_file_location("fuzz_readers", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_readers"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fuzz_readers = _fuzz_module()
+
+
+def _assert_no_crash(report) -> None:
+    assert report.cases > 0
+    if report.crashes:
+        sample, case, trace = report.crashes[0]
+        pytest.fail(
+            f"{len(report.crashes)} crash(es); first from {sample}: {case[:200]!r}\n{trace}"
+        )
+
+
+def test_mutated_hostile_seeds_give_records_or_named_errors() -> None:
+    paths = fuzz_readers.samples(include_shared=False)
+    assert len(paths) >= 10
+    _assert_no_crash(fuzz_readers.fuzz(paths, seconds=5, seed=13))
+
+
+@pytest.mark.shared
+def test_mutated_shared_exports_give_records_or_named_errors(shared_dir) -> None:
+    paths = [p for p in fuzz_readers.samples() if shared_dir in p.parents]
+    assert len(paths) >= 50  # every real sample in ../shared/exports
+    _assert_no_crash(fuzz_readers.fuzz(paths, seconds=12, seed=13))
+
+
+def test_fuzzer_finds_a_crash_it_is_shown(monkeypatch) -> None:
+    """The loop must report a reader crash, not swallow it (a fuzzer that cannot fail)."""
+    report = fuzz_readers.fuzz([HOSTILE / "seed.ris"], seconds=5, seed=1, max_cases=3)
+    assert report.cases == 3 and not report.crashes
+    monkeypatch.setattr(fuzz_readers, "read_export", lambda path: {}["boom"])
+    report = fuzz_readers.fuzz([HOSTILE / "seed.ris"], seconds=5, seed=1, max_cases=2)
+    assert len(report.crashes) == 2 and "KeyError" in report.crashes[0][2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Found by the probe's mutation fuzzing: a tag repeated with a dash (AttributeError).
+        "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nPT-J\nAU Haddad, L\n"
+        "TI Personal budgets and older people\nPY 2015\nER\nEF\n",
+    ],
+)
+def test_probe_cases(text: str) -> None:
+    assert read_or_error(text.encode(), None) is None

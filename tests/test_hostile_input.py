@@ -161,7 +161,7 @@ def test_missing_export_file(project: Path, monkeypatch, capsys) -> None:
     add_export(project, "seed.ris", hits=2)
     (project / "data" / "raw" / "exports" / "seed.ris").unlink()
     code, err = run_import(monkeypatch, capsys)
-    assert_failed_cleanly(code, err, r"data/raw/exports/seed\.ris: file not found")
+    assert_failed_cleanly(code, err, r"searches\.yaml:\d+: .*'exports/seed\.ris' not found")
 
 
 # --- the search log --------------------------------------------------------------------------
@@ -202,7 +202,8 @@ def test_hits_not_a_number(project: Path, monkeypatch, capsys) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("file", "[exports/a.ris, exports/b.ris]", "`file` must be text, found list"),
+        ("file", "[exports/a.ris, {x: 1}]", "`file` must be text or a list of text, found dict"),
+        ("file", "2019", "`file` must be text or a list of text, found int 2019"),
         ("hits", "12.5", "`hits` must be a whole number >= 0, found 12.5"),
         ("hits", "-3", "`hits` must be a whole number >= 0, found -3"),
         ("hits", "true", "`hits` must be a whole number >= 0, found True"),

@@ -9,8 +9,10 @@ sorted keys. No timestamps go into data files.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +26,10 @@ from reviewflow.errors import ReviewflowError
 # os.umask can only be read by setting it; read it once at import.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+
+# The csv module refuses cells over 128 kB by default; a real abstract or note can be longer
+# and must never be cut or crash a stage. Raised once here, for every reader of tables.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 @contextlib.contextmanager
@@ -90,21 +96,53 @@ def write_yaml(obj: Any, path: str | Path) -> None:
     write_text(yaml.safe_dump(obj, sort_keys=True, allow_unicode=True, width=100), path)
 
 
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key repeated in one mapping.
+
+    PyYAML keeps the last of two equal keys silently: a second top-level ``searches:`` once
+    dropped the first six searches. Merge keys (``<<``) may still be overridden.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # unhashable key: SafeLoader reports it below
+                    continue
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {first})",
+                        key_node.start_mark,
+                    )  # fmt: skip
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Load YAML safely; syntax and encoding errors name the file and line."""
+    """Load YAML strictly (StrictLoader); syntax, encoding and duplicate-key errors name
+    the file and line. Every YAML file the project reads goes through here."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ReviewflowError("file not found", path=path) from None
+    except OSError as exc:
+        raise ReviewflowError(f"cannot read file: {exc.strerror}", path=path) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ReviewflowError(
-            "not UTF-8 text; save the file as UTF-8", path=path, line=line
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            path=path,
+            line=line,
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.reader.ReaderError as exc:  # control characters: no mark, only a position
         line = text[: exc.position].count("\n") + 1
         message = str(exc).splitlines()[0]

@@ -3,6 +3,11 @@
 ``load_search_log(path)`` is the one way stages read it: it checks every field of every
 entry (docs/architecture.md) and returns ``Search`` objects in log order, which is the order
 of record ids and of the PRISMA sources. Errors name the file and the entry's line.
+
+A search's ``file:`` is one path or a list, and each may be a glob (Web of Science splits an
+export into 500-record files): all its files are one source. ``resolve_files`` turns the
+patterns into files, the same way for the import and for the Snakemake input function
+(``export_files``), so a new file matching a glob re-runs the import.
 """
 
 from __future__ import annotations
@@ -38,15 +43,11 @@ class Search:
     interface: str | None
     date: str
     query: str | None
-    file: str
+    file: tuple[str, ...]  # paths or glob patterns as given, relative to data/raw
     format: str | None
     hits: int
     hits_note: str | None
     line: int = 0  # where the entry starts in the YAML, for messages
-
-    def path(self, raw_dir: str | Path) -> Path:
-        """The export file on disk."""
-        return Path(raw_dir) / self.file
 
 
 FIELDS = [f.name for f in dataclasses.fields(Search) if f.name != "line"]
@@ -74,16 +75,28 @@ def _text(entry: dict, key: str, err, *, required: bool = False) -> str | None:
         if required:
             err(f"`{key}` is required")
         return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        err(f"`{key}` must be text, found {type(value).__name__}")
-    return str(value).strip() if key != "query" else str(value)
+    if not isinstance(value, str):
+        # YAML reads `file: 2019` as a number; guessing the text back would hide typos.
+        err(f"`{key}` must be text, found {type(value).__name__} {value!r} (quote it)")
+    return value.strip() if key != "query" else value
 
 
-def _check_file(value: str, err) -> str:
-    p = PurePosixPath(value.replace("\\", "/"))
-    if p.is_absolute() or re.match(r"^[A-Za-z]:", value) or ".." in p.parts:
-        err(f"`file` must be a path relative to data/raw that stays inside it, found {value!r}")
-    return str(p)
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _check_file(value, err) -> tuple[str, ...]:
+    """``file:`` as a tuple of relative POSIX paths or patterns (one or a list)."""
+    values = value if isinstance(value, list) else [value]  # [] was refused as missing
+    out = []
+    for v in values:
+        if not isinstance(v, str) or not v.strip():
+            err(f"`file` must be text or a list of text, found {type(v).__name__} {v!r}")
+        v = v.strip()
+        p = PurePosixPath(v.replace("\\", "/"))
+        if p.is_absolute() or re.match(r"^[A-Za-z]:", v) or ".." in p.parts:
+            err(f"`file` must be a path relative to data/raw that stays inside it, found {v!r}")
+        out.append(str(p))
+    return tuple(out)
 
 
 def _parse_entry(entry, line: int | None, path: Path) -> Search:
@@ -98,9 +111,9 @@ def _parse_entry(entry, line: int | None, path: Path) -> Search:
     if unknown:
         err(f"unknown field(s) {unknown}; expected only {', '.join(FIELDS)}")
     for key in _REQUIRED:
-        if entry.get(key) in (None, ""):
+        if entry.get(key) in (None, "", []):
             err(f"`{key}` is required")
-    sid = str(entry["id"])
+    sid = _text(entry, "id", err, required=True)
     if not _ID.match(sid):
         err(f"`id` must match [a-z0-9_]+ (it prefixes record ids), found {sid!r}")
     kind = entry["kind"]
@@ -132,7 +145,7 @@ def _parse_entry(entry, line: int | None, path: Path) -> Search:
         interface=_text(entry, "interface", err),
         date=date,
         query=query,
-        file=_check_file(_text(entry, "file", err, required=True), err),
+        file=_check_file(entry["file"], err),
         format=fmt,
         hits=hits,
         hits_note=_text(entry, "hits_note", err),
@@ -143,12 +156,7 @@ def _parse_entry(entry, line: int | None, path: Path) -> Search:
 def load_search_log(path: str | Path) -> list[Search]:
     """Validated searches in log order; raises ReviewflowError naming file and line."""
     path = Path(path)
-    try:
-        data = read_yaml(path)
-    except UnicodeDecodeError as exc:
-        raise ReviewflowError(
-            f"not UTF-8 text (byte {exc.start}): save the search log as UTF-8 YAML", path=path
-        ) from None
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("searches"), list):
         raise ReviewflowError("expected a top-level `searches:` list", path=path, line=1)
     lines = _entry_lines(path)
@@ -168,6 +176,72 @@ def load_search_log(path: str | Path) -> list[Search]:
     if not searches:  # a new review: it builds, and its paper says nothing was searched yet
         log.warning("%s: the search log lists no searches yet", path)
     return searches
+
+
+def _natural(path: Path) -> tuple:
+    """Sort key: savedrecs.txt, savedrecs(1).txt, savedrecs(2).txt, savedrecs(10).txt."""
+    stem = path.with_suffix("").as_posix()
+    parts = [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", stem)]
+    return parts, path.suffix, path.as_posix()
+
+
+def resolve_files(searches: list[Search], raw_dir: str | Path, log_path: str | Path) -> dict:
+    """Search id -> its export files in reading order; errors name the log entry's line.
+
+    Each ``file:`` item in order; a glob's matches (hidden files skipped) in natural order.
+    Every file must exist, be a regular file inside ``raw_dir`` (links are followed) and
+    belong to exactly one search, or its records would be counted twice.
+    """
+    raw_dir = Path(raw_dir)
+    raw_real = raw_dir.resolve()
+    owner: dict[Path, tuple[str, int]] = {}
+    out: dict[str, list[Path]] = {}
+    for s in searches:
+
+        def err(msg: str, s=s):
+            raise ReviewflowError(f"search {s.id!r}: {msg}", path=log_path, line=s.line or None)
+
+        paths: list[Path] = []
+        for pattern in s.file:
+            if _GLOB.search(pattern):
+                found = sorted(
+                    (p for p in raw_dir.glob(pattern) if not p.name.startswith(".")),
+                    key=_natural,
+                )
+                if not found:
+                    err(f"`file` pattern {pattern!r} matches no file in {raw_dir}")
+            else:
+                found = [raw_dir / pattern]
+                if not found[0].exists():
+                    err(f"`file` {pattern!r} not found in {raw_dir}")
+            for p in found:
+                real = p.resolve()
+                rel = p.relative_to(raw_dir).as_posix()
+                if not real.is_relative_to(raw_real):
+                    err(f"`file` {rel!r} leads outside data/raw (through a link)")
+                if not real.is_file():
+                    err(f"`file` {rel!r} is not a regular file (a folder, FIFO or device?)")
+                if real in owner:
+                    first_id, first_line = owner[real]
+                    err(
+                        f"`file` {rel!r} is also read by search {first_id!r} (line "
+                        f"{first_line}): each export file belongs to exactly one search"
+                    )
+                owner[real] = (s.id, s.line)
+                paths.append(p)
+        out[s.id] = paths
+    return out
+
+
+def export_files(search_log: str | Path) -> list[str]:
+    """Every export file the search log names, for the import rule's input function.
+
+    The strict loader and the import's own resolution, so a bad log fails when Snakemake
+    plans the run (naming file and line) instead of the import being silently skipped.
+    """
+    search_log = Path(search_log)
+    resolved = resolve_files(load_search_log(search_log), search_log.parent, search_log)
+    return sorted(str(p) for paths in resolved.values() for p in paths)
 
 
 def search_log_frame(searches: list[Search]) -> pd.DataFrame:

@@ -91,6 +91,36 @@ def _recover(raw: str) -> model.Entry | None:
     return model.Entry(head.group(1).lower(), head.group(2), fields)
 
 
+# ``, author = {`` inside a value, or as the text after an entry: unbalanced braces made one
+# field swallow the next ones, or closed the entry early and left its fields outside.
+_FIELD_INSIDE = re.compile(r"[,}]\s*[A-Za-z][\w-]*\s*=\s*[{\"]")
+_FIELD_OUTSIDE = re.compile(r"(?:^|[,}])\s*[A-Za-z][\w-]*\s*=\s*[{\"]")
+
+
+def _check_balanced(block, path: str) -> None:
+    """Refuse an entry whose braces do not pair up (bibtexparser accepts it, but wrongly)."""
+    if isinstance(block, model.ImplicitComment):
+        m = _FIELD_OUTSIDE.search(block.comment)
+        if m:
+            raise ReviewflowError(
+                f"fields outside any entry ({block.comment.strip()[:40]!r}): a '}}' closed "
+                "the entry before them; check the braces of the entry before",
+                path=path,
+                line=block.start_line + 1,
+            )
+        return
+    for f in block.fields:
+        m = _FIELD_INSIDE.search(str(f.value))
+        if m:
+            raise ReviewflowError(
+                f"the value of `{f.key}` runs on into another field ({m.group(0)!r}): its "
+                "braces do not pair up; expected field = {value}, ...",
+                path=path,
+                line=(f.start_line or block.start_line or 0) + 1,
+                record=block.key,
+            )
+
+
 def read_bibtex(text: str, path: str, warnings: list[str]):
     library = bibtexparser.parse_string(text)
     text_lines = text.split("\n")
@@ -113,9 +143,9 @@ def read_bibtex(text: str, path: str, warnings: list[str]):
                         "entry read line by line (check its fields)"
                     )
             if not isinstance(entry, model.Entry):
-                err = getattr(block, "error", None)
+                err = str(getattr(block, "error", "") or "").strip()
                 raise ReviewflowError(
-                    f"could not parse this BibTeX block: {err or 'syntax error'}; expected "
+                    f"could not parse this BibTeX block: {err or 'unbalanced braces?'}; expected "
                     "@type{key, field = {value}, ...}",
                     path=path,
                     line=(block.start_line or 0) + 1,
@@ -125,6 +155,8 @@ def read_bibtex(text: str, path: str, warnings: list[str]):
                     f"line {block.start_line + 1}: {type(block).__name__} "
                     f"({getattr(block, 'error', '')}); entry kept"
                 )
+        if isinstance(entry, model.ImplicitComment | model.Entry):
+            _check_balanced(entry, path)
         if not isinstance(entry, model.Entry):
             continue
         original = _entry_original(entry)

@@ -48,6 +48,10 @@ class FieldMap:
     default_type: str = ""
     extra: dict = field(default_factory=dict)
 
+    def tags(self) -> set[str]:
+        """Every tag or column name this map reads, so the others can be reported."""
+        return {t for v in vars(self).values() if isinstance(v, tuple) for t in v}
+
 
 class Raw(NamedTuple):
     """One record as a reader found it: where it starts, its verbatim fields, how to map them.
@@ -93,6 +97,9 @@ TYPE_WORDS = {
             "abstract",
             "abst",
             "inpress",
+            "journalarticle",  # Zotero's item types are camelCase
+            "magazinearticle",
+            "newspaperarticle",
         ],
         "article",
     ),
@@ -112,6 +119,7 @@ TYPE_WORDS = {
             "conference article",
             "meeting",
             "meeting abstract",
+            "conferencepaper",
         ],
         "conference",
     ),
@@ -125,6 +133,7 @@ TYPE_WORDS = {
             "inbook",
             "chapter",
             "edited book",
+            "booksection",
         ],
         "chapter",
     ),
@@ -143,7 +152,9 @@ TYPE_WORDS = {
     ),
     **dict.fromkeys(["rprt", "report", "techreport", "government document", "gov"], "report"),
     **dict.fromkeys(["data", "dataset", "dbase"], "dataset"),
-    **dict.fromkeys(["elec", "web page", "online", "webpage", "blog", "online multimedia"], "web"),
+    **dict.fromkeys(
+        ["elec", "web page", "online", "webpage", "blog", "blogpost", "online multimedia"], "web"
+    ),
 }
 
 

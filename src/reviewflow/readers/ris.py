@@ -272,6 +272,7 @@ def read_ris(text: str, path: str, warnings: list[str]):
 
 
 _WOS_TAG = re.compile(r"[A-Z][A-Z0-9](?: |$)")
+_WOS_LINE = re.compile(r"[A-Z][A-Z0-9](?: |$)|[ \t]|$")  # a tag, a continuation or blank
 
 
 def read_wos(text: str, path: str, warnings: list[str]):
@@ -291,6 +292,16 @@ def read_wos(text: str, path: str, warnings: list[str]):
     out = []
     parse = _WOS_PARSER.parse_lines
     for line_no, start, end in spans:
+        for i in range(start + 1, end - 1):
+            if not _WOS_LINE.match(lines[i]):
+                # e.g. "PT-J": rispy would file it under a tag and lose the record's shape.
+                raise ReviewflowError(
+                    f"not a Web of Science field line: {lines[i][:40]!r}; expected a "
+                    "two-letter tag and a space, or an indented continuation line",
+                    path=path,
+                    line=i + 1,
+                    record=str(len(out) + 1),
+                )
         (rec,) = parse(iter(lines[start:end]))
         rec["PT"] = [rec["PT"]]
         out.append(Raw(line_no, rec, WOS_FIELDS))
