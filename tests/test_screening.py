@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reviewflow import prisma, screening, screening_sheet
+from reviewflow import prisma
+from reviewflow.screening import decisions as screening
+from reviewflow.screening import sheet as screening_sheet
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv
 

@@ -21,7 +21,7 @@ STAGE_MODULES = [
     "ingest",
     "dedup",
     "screening",
-    "screening_sheet",
+    "screening.sheet",
     "prisma",
     "notebooks",
     "results",

@@ -59,7 +59,7 @@ import pandas as pd
 
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
-from reviewflow.screening_formats import read_table
+from reviewflow.screening.tables import read_table
 
 log = logging.getLogger(__name__)
 
