@@ -86,13 +86,13 @@ def ris_table(path: Path) -> pd.DataFrame:
     starts = [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("TY  -")]
     rows = []
     for number, entry in zip(starts, entries, strict=True):
-        row = {}
+        row = dict.fromkeys(RIS_COLUMNS.values(), "")
         for key, column in RIS_COLUMNS.items():
             value = entry.get(key)
             if value and not row.get(column):
                 row[column] = "; ".join(value) if isinstance(value, list) else str(value)
         rows.append({**row, "line": number})
-    table = pd.DataFrame(rows, columns=[*dict.fromkeys(RIS_COLUMNS.values()), "line"]).fillna("")
+    table = pd.DataFrame(rows, columns=[*dict.fromkeys(RIS_COLUMNS.values()), "line"])
     table["path"] = str(path)
     return table.astype({"line": int})
 
