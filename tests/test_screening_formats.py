@@ -400,3 +400,73 @@ def test_real_relevant_only_exports_are_refused(shared_dir, name):
         load_decisions(
             [path], "asreview", resolver=StudyResolver(links, studies), stage="title_abstract"
         )
+
+
+# --- round trip: our decisions out in a tool's import layout, read back ----------------------
+
+
+def test_asreview_round_trip(tmp_path, native):
+    """Final decisions -> the labelled dataset LAB imports -> LAB's export -> same decisions."""
+    from reviewflow.screening.formats.asreview import upload_table
+
+    decided = read_csv(native[0] / "title_abstract.csv")
+    upload = upload_table(read_csv(DATA / "studies.csv"), decided)
+    # what LAB adds on export: its row number first, its own columns after ours
+    exported = upload.assign(asreview_note="", asreview_user_name="carol", title="edited in LAB")
+    exported.insert(0, "", range(len(exported)))
+    path = write_as(exported, tmp_path / "carol.csv")
+    votes = load_decisions([path], "asreview", resolver=resolver(), stage="title_abstract")
+    assert dict(zip(votes["id"], votes["decision"], strict=True)) == dict(
+        zip(decided["study_id"], decided["decision"], strict=True)
+    )
+
+
+def test_rayyan_round_trip(tmp_path, native):
+    """Studies -> Rayyan's CSV import (key = study id) -> Rayyan's export -> same decisions."""
+    from reviewflow.screening.formats.rayyan import upload_table
+
+    decided = read_csv(native[0] / "full_text.csv")
+    upload = upload_table(read_csv(DATA / "studies.csv"))
+    assert list(upload.columns[:3]) == ["key", "title", "authors"]
+    verdict = {"include": "Included", "exclude": "Excluded", "not_retrieved": "Excluded"}
+    decision = dict(zip(decided["study_id"], decided["decision"], strict=True))
+    reason = dict(zip(decided["study_id"], decided["reason"], strict=True))
+
+    def notes(study: str) -> str:  # what Rayyan writes into notes on export
+        why = "full text not retrieved" if decision[study] == "not_retrieved" else reason[study]
+        text = f'RAYYAN-INCLUSION: {{"carol"=>"{verdict[decision[study]]}"}}'
+        return text + (f" | RAYYAN-EXCLUSION-REASONS: {why}" if why else "")
+
+    exported = upload[upload["key"].isin(decision)].assign(
+        title="retitled by a colleague",  # the key alone must find the study
+        notes=lambda t: t["key"].map(notes),
+    )
+    path = write_as(exported, tmp_path / "articles.csv")
+    votes = load_decisions([path], "rayyan", resolver=resolver(), stage="full_text")
+    assert list(zip(votes["id"], votes["decision"], votes["reason"], strict=True)) == list(
+        zip(decided["study_id"], decided["decision"], decided["reason"], strict=True)
+    )
+
+
+def test_sheet_writes_tool_files(tmp_path, native):
+    from reviewflow.screening import sheet
+
+    args = argparse.Namespace(
+        stage="full_text",
+        decisions=[str(DATA / "full_text.csv")],
+        resolutions=DATA / "resolutions.csv",
+        links=DATA / "links.csv",
+        studies=DATA / "studies.csv",
+        config=DATA / "config.yaml",
+        format=None,
+        exclusion_reasons=None,
+        previous=native[0] / "title_abstract.csv",
+        out_dir=tmp_path,
+        rank=False,
+        tool_files=True,
+    )
+    sheet.run(args)
+    lab = read_csv(tmp_path / "asreview_full_text.csv")
+    assert len(lab) == 6  # the studies included at title/abstract
+    assert dict(zip(lab["study_id"], lab["asreview_label"], strict=True))["scopus:4"] == ""
+    assert read_csv(tmp_path / "rayyan_full_text.csv")["key"].tolist() == lab["study_id"].tolist()

@@ -41,6 +41,12 @@ def normalise_doi(text: str | None) -> str:
     return match.group(0).rstrip(_DOI_TRAILING).lower() if match else ""
 
 
+def doi_url(doi: str | None) -> str:
+    """The resolvable link of a DOI (``https://doi.org/...``), or "" without one."""
+    doi = normalise_doi(doi)
+    return f"https://doi.org/{doi}" if doi else ""
+
+
 def normalise_title(title: str | None) -> str:
     """Lower-case ASCII letters and digits only: punctuation, case and accents do not count."""
     text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode()

@@ -25,13 +25,16 @@ import numpy as np
 import pandas as pd
 
 from reviewflow import files
+from reviewflow.ids import doi_url
 from reviewflow.screening.decisions import (
     add_stage_arguments,
+    eligible_studies,
     pending_sheet,
     prepare_votes,
     screen,
     stage_inputs,
 )
+from reviewflow.screening.formats import asreview, rayyan
 
 log = logging.getLogger(__name__)
 
@@ -149,14 +152,10 @@ def wss(order: list[int], labels: list[int], recall: float = 0.95) -> float:
 # --- the sheet ------------------------------------------------------------------------------
 
 
-def doi_link(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
-
-
 def build_sheet(pending: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     """The formula-safe pending list plus a DOI link and empty decision columns."""
     sheet = pending_sheet(pending, studies)
-    sheet = sheet.assign(doi_link=sheet["doi"].map(doi_link), relevance="")
+    sheet = sheet.assign(doi_link=sheet["doi"].map(doi_url), relevance="")
     for col in ("reviewer", "decision", "reason", "note"):
         sheet[col] = ""
     return sheet[SHEET_COLUMNS]
@@ -200,9 +199,20 @@ def xlsx_bytes(sheet: pd.DataFrame, sheet_name: str) -> bytes:
     return out.getvalue()
 
 
+def write_tool_files(inputs: dict, decided: pd.DataFrame, out: Path) -> None:
+    """The stage's studies in the tools' import layouts, keyed by our study id."""
+    studies, stage = inputs["studies"], inputs["stage"]
+    eligible = studies[
+        studies["study_id"].isin(eligible_studies(studies, stage, inputs["previous"]))
+    ]
+    eligible = eligible.drop(columns=["line", "path"], errors="ignore")
+    files.write_csv(asreview.upload_table(eligible, decided), out / f"asreview_{stage}.csv")
+    files.write_csv(rayyan.upload_table(eligible), out / f"rayyan_{stage}.csv")
+
+
 def run(args: argparse.Namespace) -> None:
     inputs = stage_inputs(args)
-    _, pending, _ = screen(**inputs)
+    decided, pending, _ = screen(**inputs)
     studies = inputs["studies"]
     sheet = build_sheet(pending, studies)
     if args.rank and len(sheet):
@@ -217,6 +227,8 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out_dir)
     files.write_csv(sheet, out / f"screening_sheet_{args.stage}.csv")
     files.write_bytes(xlsx_bytes(sheet, args.stage), out / f"screening_sheet_{args.stage}.xlsx")
+    if args.tool_files:
+        write_tool_files(inputs, decided, out)
     log.info("%s: %d studies pending, sheet in %s", args.stage, len(sheet), out)
 
 
@@ -227,4 +239,9 @@ def register(subparsers) -> None:
     add_stage_arguments(p)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--rank", action="store_true", help="most likely includes first")
+    p.add_argument(
+        "--tool-files",
+        action="store_true",
+        help="also asreview_<stage>.csv (labelled so far) and rayyan_<stage>.csv to upload",
+    )
     p.set_defaults(func=run)

@@ -141,6 +141,20 @@ def project_table(path: str | Path) -> pd.DataFrame:
     return table
 
 
+UPLOAD_COLUMNS = ["study_id", "title", "abstract", "authors", "year", "doi"]
+
+
+def upload_table(studies: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
+    """Studies as a dataset LAB imports, labelled with the decisions so far (LAB's "prior
+    knowledge"); ``study_id`` comes back in LAB's exports, so every row matches exactly.
+    Not-retrieved and undecided studies stay unlabelled."""
+    labels = {"include": RELEVANT, "exclude": IRRELEVANT}
+    decision = dict(zip(decided["study_id"], decided["decision"], strict=True))
+    table = studies.reindex(columns=UPLOAD_COLUMNS).fillna("")
+    table["asreview_label"] = [labels.get(decision.get(s, ""), "") for s in table["study_id"]]
+    return table
+
+
 def load_asreview(path: str | Path, resolver: StudyResolver) -> pd.DataFrame:
     path = Path(path)
     table = project_table(path) if path.suffix.lower() == ".asreview" else read_table(path)

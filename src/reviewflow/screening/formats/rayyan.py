@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from reviewflow.errors import ReviewflowError
-from reviewflow.ids import StudyResolver
+from reviewflow.ids import StudyResolver, doi_url
 from reviewflow.screening.formats.common import finish, require_study
 from reviewflow.screening.tables import read_table
 
@@ -34,6 +34,10 @@ _PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=>\s*(\[[^\]]*\]|"(?:[^"\\]|\\.)*")')
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 DECISIONS = {"included": "include", "excluded": "exclude", "maybe": "maybe"}
 ARTICLES = "articles.csv"
+# The columns Rayyan's CSV importer reads (plugins/csv.rb), ours mapped onto them.
+UPLOAD_COLUMNS = {"key": "study_id", "title": "title", "authors": "authors"}
+UPLOAD_COLUMNS |= {"journal": "journal", "volume": "volume", "issue": "issue", "pages": "pages"}
+UPLOAD_COLUMNS |= {"year": "year", "url": "doi_link", "abstract": "abstract"}
 
 
 def _ruby_hash(text: str) -> dict[str, list[str]]:
@@ -82,6 +86,20 @@ def articles_table(path: Path) -> pd.DataFrame:
         raise ReviewflowError(f"not a readable zip: {exc}", path=path) from None
     table["path"] = f"{path}:{names[0]}"
     return table
+
+
+def upload_table(studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies as a CSV Rayyan imports, ``key`` = our study id: Rayyan exports the key back,
+    so every article matches its study exactly (no DOI or title guessing)."""
+    table = studies.assign(
+        doi_link=studies["doi"].fillna("").map(doi_url),
+        authors=studies["authors"].fillna("").str.replace("; ", " and "),
+    )
+    return (
+        table.reindex(columns=list(UPLOAD_COLUMNS.values()))
+        .fillna("")
+        .set_axis(list(UPLOAD_COLUMNS), axis=1)
+    )
 
 
 def load_rayyan(path: str | Path, resolver: StudyResolver) -> pd.DataFrame:
