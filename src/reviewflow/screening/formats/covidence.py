@@ -7,7 +7,7 @@ full-text exclusion's reason is in ``Notes`` as ``Exclusion reason: X; ``. Covid
 no reasons at title/abstract.
 
 The list a file came from is the decision, and the file name must say which list it is
-(Covidence's download names contain it, e.g. ``review_123456_irrelevant_csv_...``):
+(e.g. ``review_123456_irrelevant.csv``; docs/screening-tools.md):
 
 =====================  ======================  ==========================
 file name contains     title/abstract          full text
