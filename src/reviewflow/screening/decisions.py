@@ -52,6 +52,7 @@ FINAL_VALUES = {
     "full_text": ("include", "exclude", "not_retrieved"),
 }
 OUTPUT_COLUMNS = ["study_id", "decision", "reason", "reviewers", "conflict", "resolved_by"]
+RESOLUTION_COLUMNS = ["study_id", "decision", "reason", "resolved_by", "path", "line"]
 PENDING_COLUMNS = [
     "study_id",
     "status",
@@ -118,18 +119,24 @@ def pick_reason(reason: str, allowed: list[str]) -> str | None:
     return min(given, key=allowed.index)
 
 
-def validate_votes(votes: pd.DataFrame, stage: str, reasons: list[str]) -> pd.DataFrame:
-    """Check decision values and full-text exclusion reasons; return votes with clean reasons."""
+def validate_votes(
+    votes: pd.DataFrame, stage: str, reasons: list[str], what: str = "decision"
+) -> pd.DataFrame:
+    """Check decision values and full-text exclusion reasons; return votes with clean reasons.
+
+    Votes may say "maybe"; resolutions (``what="resolution"``) must be final decisions.
+    """
+    allowed = VOTE_VALUES[stage] if what == "decision" else FINAL_VALUES[stage]
     votes = votes.copy()
     for row in votes.itertuples(index=False):
         if not row.reviewer:
             raise ReviewflowError("empty reviewer", path=row.path, line=row.line)
         if not row.id:
             raise ReviewflowError("empty id", path=row.path, line=row.line)
-        if row.decision not in VOTE_VALUES[stage]:
+        if row.decision not in allowed:
             raise ReviewflowError(
-                f"unknown {STAGE_LABEL[stage]} decision {row.decision!r}; expected one of "
-                f"{', '.join(VOTE_VALUES[stage])}",
+                f"unknown {STAGE_LABEL[stage]} {what} {row.decision!r}; expected one of "
+                f"{', '.join(allowed)}",
                 path=row.path,
                 line=row.line,
             )
@@ -209,9 +216,8 @@ def load_resolutions(
     path: str | Path | None, stage: str, resolver: StudyResolver, reasons: list[str]
 ) -> pd.DataFrame:
     """This stage's resolutions, one per study: ``study_id, decision, reason, resolved_by``."""
-    columns = RESOLUTION_COLUMNS
     if path is None or not Path(path).exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return _no_resolutions()
     table = read_table(path, ["stage", "id", "decision"])
     for col in ("reason", "resolved_by", "note"):
         if col not in table:
@@ -227,27 +233,18 @@ def load_resolutions(
             path=path,
             line=int(row["line"]),
         )
-    table = table[table["stage"] == stage]
-    for row in table.itertuples(index=False):
-        if row.decision not in FINAL_VALUES[stage]:
-            raise ReviewflowError(
-                f"unknown {STAGE_LABEL[stage]} resolution {row.decision!r}; expected one of "
-                f"{', '.join(FINAL_VALUES[stage])}",
-                path=row.path,
-                line=row.line,
-            )
-    table = table.assign(reviewer="resolution")
-    table = validate_votes(table, stage, reasons)
+    table = table[table["stage"] == stage].assign(reviewer="resolution")
+    table = validate_votes(table, stage, reasons, what="resolution")
     table = map_to_studies(table, resolver, "resolution")
     return one_per_study(table, stage)
 
 
-RESOLUTION_COLUMNS = ["study_id", "decision", "reason", "resolved_by", "path", "line"]
+def _no_resolutions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in RESOLUTION_COLUMNS})
 
 
 def one_per_study(table: pd.DataFrame, stage: str) -> pd.DataFrame:
     """One final decision per study; two different ones for a study stop the build."""
-    columns = RESOLUTION_COLUMNS
     out = []
     for study, group in table.groupby("study_id", sort=True):
         distinct = group.drop_duplicates(["decision", "reason"])
@@ -263,8 +260,8 @@ def one_per_study(table: pd.DataFrame, stage: str) -> pd.DataFrame:
             )
         out.append(group.iloc[0])
     if not out:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return pd.DataFrame(out)[columns].reset_index(drop=True)
+        return _no_resolutions()
+    return pd.DataFrame(out)[RESOLUTION_COLUMNS].reset_index(drop=True)
 
 
 # --- final decisions ------------------------------------------------------------------------
