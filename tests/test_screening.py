@@ -20,6 +20,7 @@ from reviewflow.files import read_csv
 from reviewflow.screening import decisions as screening
 from reviewflow.screening import sheet as screening_sheet
 from reviewflow.screening.formats import load_decisions
+from reviewflow.screening.tables import read_table
 
 DATA = Path(__file__).parent / "data" / "screening"
 
@@ -430,3 +431,25 @@ def test_format_and_reasons_as_arguments(tmp_path):
         *screening.load_screening_config(DATA / "config.yaml", "full_text")[1],
     )
     assert len(read_csv(tmp_path / "full_text.csv")) == 6
+
+
+def test_table_reader_trims_empty_trailing_columns(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "reviewer", "decision", None, None])
+    sheet.append(["scopus:1", "alice", "include", None, ""])
+    sheet.append(["scopus:2", "alice", "exclude", None, "stray"])
+    book.save(tmp_path / "votes.xlsx")
+    with pytest.raises(ReviewflowError) as exc:
+        read_table(tmp_path / "votes.xlsx")
+    assert exc.value.line == 3 and "header has 3 columns" in str(exc.value)
+    (tmp_path / "votes.csv").write_text("id,reviewer,decision,,\nscopus:1,alice,include,,\n")
+    assert list(read_table(tmp_path / "votes.csv").columns) == [
+        "id",
+        "reviewer",
+        "decision",
+        "line",
+        "path",
+    ]

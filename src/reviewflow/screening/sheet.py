@@ -5,6 +5,8 @@ study (no decision yet, a conflict, or only "maybe") with title, authors, year, 
 abstract and a DOI link, plus empty ``reviewer, decision, reason, note`` columns laid out like
 the native decision file: the filled-in sheet (CSV or XLSX, as it is) is itself a native
 decision file. Cells that a spreadsheet would run as a formula are neutralised.
+``--tool-files`` also writes the stage's studies in ASReview's and Rayyan's import layouts,
+keyed by our study id (docs/screening-tools.md).
 
 ``--rank`` orders the sheet by a relevance model trained on the decisions so far (TF-IDF of
 title + abstract, logistic regression: the default model of ASReview), most likely includes

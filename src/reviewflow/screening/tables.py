@@ -81,14 +81,16 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]
         raise ReviewflowError("empty file: expected a header row", path=path, line=1)
     (_, header), body = rows[0], rows[1:]
     header = [h.strip() for h in header]
+    while header and not header[-1]:  # spreadsheets report formatted but empty columns
+        header.pop()
     for line, cells in body:
-        if len(cells) > len(header):
+        if any(c.strip() for c in cells[len(header) :]):
             raise ReviewflowError(
                 f"{len(cells)} cells but the header has {len(header)} columns",
                 path=path,
                 line=line,
             )
-    return header, body
+    return header, [(line, cells[: len(header)]) for line, cells in body]
 
 
 def read_table(path: str | Path, required: Iterable[str] = ()) -> pd.DataFrame:
