@@ -470,3 +470,10 @@ def test_sheet_writes_tool_files(tmp_path, native):
     assert len(lab) == 6  # the studies included at title/abstract
     assert dict(zip(lab["study_id"], lab["asreview_label"], strict=True))["scopus:4"] == ""
     assert read_csv(tmp_path / "rayyan_full_text.csv")["key"].tolist() == lab["study_id"].tolist()
+
+
+@pytest.mark.parametrize("fmt", ["asreview", "rayyan", "covidence"])
+def test_header_only_template_is_nothing_decided_in_any_format(tmp_path, fmt):
+    path = tmp_path / "review_1_included_title_abstract.csv"
+    path.write_text("id,reviewer,decision,reason,note\n")
+    assert len(load_decisions([path], fmt, resolver=resolver(), stage="title_abstract")) == 0

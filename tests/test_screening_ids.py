@@ -78,12 +78,12 @@ def test_ambiguous_doi_or_title_resolves_to_nothing():
     studies = pd.DataFrame(
         {
             "study_id": ["a:1", "a:2"],
-            "doi": ["10.1/x", "10.1/X"],
+            "doi": ["10.1000/x", "10.1000/X"],
             "title": ["Same title", "Same title"],
             "year": ["2001", "2002"],
         }
     )
     resolver = StudyResolver(links, studies)
-    assert resolver.by_doi_of("10.1/x") is None
+    assert resolver.by_doi_of("10.1000/x") is None
     assert resolver.resolve(title="Same title") is None
     assert resolver.resolve(title="Same title", year="2002") == "a:2"

@@ -26,6 +26,7 @@ from reviewflow.screening.formats.common import empty, not_retrieved_as_decision
 from reviewflow.screening.formats.covidence import load_covidence
 from reviewflow.screening.formats.native import load_native
 from reviewflow.screening.formats.rayyan import load_rayyan
+from reviewflow.screening.tables import TABLE_SUFFIXES, read_rows
 
 FORMATS = ("native", "rayyan", "covidence", "asreview")
 # The files each format's users download (docs/screening-tools.md).
@@ -52,6 +53,8 @@ def load_file(path: str | Path, fmt: str, resolver: StudyResolver, stage: str) -
             f"{', '.join(SUFFIXES[fmt])}: {DOWNLOAD[fmt]} (docs/screening-tools.md)",
             path=path,
         )
+    if path.suffix.lower() in TABLE_SUFFIXES and not read_rows(path)[1]:
+        return empty()  # a header-only file (a template): nothing decided yet, in any format
     if fmt == "native":
         return load_native(path)
     if fmt == "asreview":
