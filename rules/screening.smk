@@ -6,21 +6,6 @@
 # data/processed/screening/pending_<stage>.csv, the reviewers' work list.
 
 
-def screening_decisions(wildcards):
-    """The stage's decision files (hidden files and Office lock files skipped)."""
-    folder = RAW / "screening"
-    found = list(folder.glob(f"{wildcards.stage}.*"))
-    if (folder / wildcards.stage).is_dir():
-        found += [p for p in (folder / wildcards.stage).iterdir() if p.is_file()]
-    return sorted(str(p) for p in found if not p.name.startswith((".", "~$")))
-
-
-def screening_format(wildcards):
-    """screening.format: one format, or one per stage ({title_abstract: ..., full_text: ...})."""
-    fmt = config["screening"]["format"]
-    return fmt.get(wildcards.stage, "native") if isinstance(fmt, dict) else fmt
-
-
 rule screen:
     input:
         decisions=screening_decisions,
