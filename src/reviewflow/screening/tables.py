@@ -18,7 +18,7 @@ import pandas as pd
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import require_columns
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
 
 def _blank(cells: list[str]) -> bool:

@@ -34,7 +34,7 @@ SUFFIXES = {
     "native": (".csv", ".tsv", ".xlsx"),
     "asreview": (".csv", ".tsv", ".xlsx", ".asreview"),
     "rayyan": (".csv", ".zip"),
-    "covidence": (".csv", ".ris", ".txt"),
+    "covidence": (".csv", ".ris"),
 }
 DOWNLOAD = {
     "native": "our CSV (id, reviewer, decision, reason, note) or a filled screening sheet",

@@ -84,6 +84,10 @@ def ris_table(path: Path) -> pd.DataFrame:
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise ReviewflowError(f"not a readable RIS file: {exc}", path=path) from None
     starts = [i for i, line in enumerate(text.splitlines(), start=1) if line.startswith("TY  -")]
+    if len(starts) != len(entries):
+        raise ReviewflowError(
+            f"{len(entries)} RIS records but {len(starts)} 'TY  -' lines", path=path
+        )
     rows = []
     for number, entry in zip(starts, entries, strict=True):
         row = dict.fromkeys(RIS_COLUMNS.values(), "")
@@ -107,7 +111,7 @@ def load_covidence(path: str | Path, resolver: StudyResolver, stage: str) -> pd.
             path=path,
         )
     decision = LISTS[name][stage]
-    table = ris_table(path) if path.suffix.lower() in (".ris", ".txt") else read_table(path)
+    table = ris_table(path) if path.suffix.lower() == ".ris" else read_table(path)
     if "Title" not in table:
         raise ReviewflowError(
             "not a Covidence reference export: no Title column; in Covidence open the list "
