@@ -132,11 +132,11 @@ def project_table(path: str | Path) -> pd.DataFrame:
                 ).fetchall()
     except (zipfile.BadZipFile, sqlite3.Error) as exc:
         raise ReviewflowError(f"not a readable ASReview project: {exc}", path=path) from None
-    by_row = {int(r): (label, note) for r, label, note in labels}
-    table["asreview_label"] = [
-        "" if by_row.get(i, (None,))[0] is None else str(by_row[i][0]) for i in range(len(table))
-    ]
-    table["asreview_note"] = [(by_row.get(i, (None, None))[1] or "") for i in range(len(table))]
+    # results.db knows records by their row in the dataset; unlabelled rows are absent
+    by_row = {int(row): ("" if lab is None else str(lab), note or "") for row, lab, note in labels}
+    labelled = [by_row.get(i, ("", "")) for i in range(len(table))]
+    table["asreview_label"] = [label for label, _ in labelled]
+    table["asreview_note"] = [note for _, note in labelled]
     table["path"] = f"{path}:{data[0]}"
     return table
 
