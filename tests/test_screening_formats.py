@@ -371,6 +371,8 @@ def test_real_asreview_exports_equal_native(shared_dir, tmp_path, login, suffix)
     unlabelled = set(bob.loc[bob["asreview_label"] == "", "study_id"])
     assert len(unlabelled) == 5
     native = read_csv(raw / "title_abstract.csv")
+    if not all(inputs["resolver"].study_of(i) for i in native["id"]):
+        pytest.skip("data/raw is not the flagship review the LAB exports were made from")
     native = native[~((native["reviewer"] == "R2") & native["id"].isin(unlabelled))]
     native_path = tmp_path / "native.csv"
     native.to_csv(native_path, index=False)
