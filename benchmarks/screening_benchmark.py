@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from reviewflow.files import read_csv
-from reviewflow.screening_sheet import recall_curve, simulate, wss
+from reviewflow.screening.sheet import recall_curve, simulate, wss
 
 
 def load_review(args) -> tuple[list[str], list[int]]:

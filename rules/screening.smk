@@ -1,70 +1,46 @@
 # Stages 3 and 4: reviewers' screening decisions -> one checked decision per study.
-# If studies still lack a decision, the rule stops and leaves
+# Decisions of a stage: data/raw/screening/<stage>.csv|.tsv|.xlsx and/or every file in
+# data/raw/screening/<stage>/ (one export per reviewer or per Covidence list), in the stage's
+# screening.format; docs/screening-tools.md says what to download from each tool. No file yet
+# means nothing decided yet. While studies lack a decision the rule stops and leaves
 # data/processed/screening/pending_<stage>.csv, the reviewers' work list.
-# Decisions: data/raw/screening/<stage>.csv, or for ASReview (single-user projects) one
-# export per reviewer in data/raw/screening/<stage>/. resolutions.csv is optional.
 
 
-rule screen_title_abstract:
+rule screen:
     input:
-        decisions=lambda wc: (
-            sorted(
-                str(p) for p in (RAW / "screening" / "title_abstract").glob("*.csv")
-            )
-            if config["screening"]["format"] == "asreview"
-            else [str(RAW / "screening" / "title_abstract.csv")]
-        ),
+        decisions=screening_decisions,
         resolutions=lambda wc: [
             str(p) for p in [RAW / "screening" / "resolutions.csv"] if p.exists()
         ],
         links=PROCESSED / "dedup" / "links.csv",
         studies=PROCESSED / "dedup" / "studies.csv",
-        config="config/config.yaml",
+        # full text screens the studies included at title/abstract
+        previous=lambda wc: (
+            [str(PROCESSED / "screening" / "title_abstract.csv")]
+            if wc.stage == "full_text"
+            else []
+        ),
     output:
-        decisions=PROCESSED / "screening" / "title_abstract.csv",
-        agreement=PROCESSED / "screening" / "title_abstract_agreement.json",
+        decisions=PROCESSED / "screening" / "{stage}.csv",
+        agreement=PROCESSED / "screening" / "{stage}_agreement.json",
     log:
-        "logs/screen_title_abstract.log",
+        "logs/screen_{stage}.log",
+    wildcard_constraints:
+        stage="title_abstract|full_text",
     conda:
         "../envs/reviewflow.yaml"
     params:
+        format=screening_format,
+        reasons=config["screening"]["exclusion_reasons"],
         resolutions=lambda wc, input: (
-            f"--resolutions {input.resolutions}" if input.resolutions else ""
+            ["--resolutions", *input.resolutions] if input.resolutions else []
+        ),
+        previous=lambda wc, input: (
+            ["--previous", *input.previous] if input.previous else []
         ),
     shell:
-        "reviewflow screen --stage title_abstract --decisions {input.decisions}"
-        " {params.resolutions} --links {input.links} --studies {input.studies}"
-        " --config {input.config} --out {output.decisions}"
-        " --agreement {output.agreement} 2> {log} || {{ cat {log} >&2; exit 1; }}"
-
-
-rule screen_full_text:
-    input:
-        decisions=lambda wc: (
-            sorted(str(p) for p in (RAW / "screening" / "full_text").glob("*.csv"))
-            if config["screening"]["format"] == "asreview"
-            else [str(RAW / "screening" / "full_text.csv")]
-        ),
-        resolutions=lambda wc: [
-            str(p) for p in [RAW / "screening" / "resolutions.csv"] if p.exists()
-        ],
-        links=PROCESSED / "dedup" / "links.csv",
-        studies=PROCESSED / "dedup" / "studies.csv",
-        config="config/config.yaml",
-        previous=PROCESSED / "screening" / "title_abstract.csv",
-    output:
-        decisions=PROCESSED / "screening" / "full_text.csv",
-        agreement=PROCESSED / "screening" / "full_text_agreement.json",
-    log:
-        "logs/screen_full_text.log",
-    conda:
-        "../envs/reviewflow.yaml"
-    params:
-        resolutions=lambda wc, input: (
-            f"--resolutions {input.resolutions}" if input.resolutions else ""
-        ),
-    shell:
-        "reviewflow screen --stage full_text --decisions {input.decisions}"
-        " {params.resolutions} --links {input.links} --studies {input.studies}"
-        " --config {input.config} --previous {input.previous} --out {output.decisions}"
-        " --agreement {output.agreement} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow screen --stage {wildcards.stage} --decisions {input.decisions:q}"
+        " {params.resolutions:q} {params.previous:q} --links {input.links:q}"
+        " --studies {input.studies:q} --format {params.format:q}"
+        " --exclusion-reasons {params.reasons:q} --out {output.decisions:q}"
+        " --agreement {output.agreement:q} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"

@@ -369,7 +369,7 @@ def test_screening_sheet_neutralises_formulas(project: Path, monkeypatch, capsys
     Path("config.yaml").write_text(
         "screening: {format: native, exclusion_reasons: []}\n", encoding="utf-8"
     )
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["screening_sheet"])
+    monkeypatch.setattr(cli, "STAGE_MODULES", ["screening.sheet"])
     argv = ["screening-sheet", "--stage", "title_abstract", "--links", str(processed / "links.csv")]
     argv += ["--studies", str(processed / "studies.csv"), "--config", "config.yaml"]
     code = cli.main([*argv, "--out-dir", "sheets"])

@@ -14,9 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reviewflow import prisma, screening, screening_sheet
+from reviewflow import prisma
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv
+from reviewflow.screening import decisions as screening
+from reviewflow.screening import sheet as screening_sheet
+from reviewflow.screening.formats import load_decisions
+from reviewflow.screening.tables import read_table
 
 DATA = Path(__file__).parent / "data" / "screening"
 
@@ -306,3 +310,146 @@ def test_error_lines_count_blank_lines(work, tmp_path):
     path.write_text("id,reviewer,decision\n\nscopus:1,alice,include\n\nnope:1,alice,include\n")
     err = ta_error(work, tmp_path)
     assert err.line == 5 and "unknown id 'nope:1'" in str(err)
+
+
+# --- issue 10 and 13: missing files, sheets as decisions, hostile cells ---------------------
+
+
+def test_no_decision_file_means_nothing_decided_yet(tmp_path):
+    """No file is "nothing decided yet": the unresolved studies pending, a named error."""
+    with pytest.raises(ReviewflowError) as exc:
+        run_cli(*screen_args("title_abstract", [], tmp_path))
+    message = str(exc.value)
+    assert "7 studies have no final title/abstract decision (7 no decision)" in message
+    assert "No title/abstract decision files yet: put them in" in message
+    assert "data/raw/screening/title_abstract/" in message
+    assert len(read_csv(tmp_path / "pending_title_abstract.csv")) == 7  # 2 resolved
+
+
+def test_pending_list_neutralises_formulas(tmp_path):
+    with pytest.raises(ReviewflowError):
+        run_cli(*screen_args("title_abstract", [], tmp_path))
+    pending = read_csv(tmp_path / "pending_title_abstract.csv").set_index("study_id")
+    # citations:3's abstract is =HYPERLINK(...) in studies.csv
+    assert pending.loc["citations:3", "abstract"].startswith("'=HYPERLINK(")
+
+
+def fill_sheet(sheet: pd.DataFrame, decisions: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A reviewer's filled sheet: (reviewer, decision) typed into some rows."""
+    sheet = sheet.copy()
+    for study, (reviewer, decision) in decisions.items():
+        sheet.loc[sheet["study_id"] == study, ["reviewer", "decision"]] = [reviewer, decision]
+    return sheet
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_filled_screening_sheet_is_read_as_decisions(tmp_path, suffix):
+    partial = tmp_path / "votes.csv"
+    lines = (DATA / "title_abstract.csv").read_text().splitlines()
+    partial.write_text("\n".join(lines[:8]) + "\n")  # scopus:1..3 decided, the rest pending
+    run_cli(
+        *["screening-sheet", "--stage", "title_abstract", "--decisions", partial],
+        *["--links", DATA / "links.csv", "--studies", DATA / "studies.csv"],
+        *["--config", DATA / "config.yaml", "--out-dir", tmp_path],
+    )
+    sheet = read_csv(tmp_path / "screening_sheet_title_abstract.csv")
+    picked = list(sheet["study_id"])[-2:]  # two pending studies, in sheet order
+    filled = fill_sheet(sheet, {study: ("carol", "exclude") for study in picked})
+    path = tmp_path / f"filled{suffix}"
+    if suffix == ".xlsx":
+        path.write_bytes(screening_sheet.xlsx_bytes(filled, "title_abstract"))
+    else:
+        filled.to_csv(path, index=False)
+    votes = load_decisions([path], "native", resolver=None, stage="title_abstract")
+    assert list(zip(votes["id"], votes["reviewer"], votes["decision"], strict=True)) == [
+        (study, "carol", "exclude") for study in picked
+    ]
+    # each vote keeps its row's line in the sheet, for errors
+    assert list(votes["line"]) == [len(sheet), len(sheet) + 1]
+
+
+def test_whitespace_only_line_does_not_shift_line_numbers(work, tmp_path):
+    path = work / "title_abstract.csv"
+    path.write_text("id,reviewer,decision\n   \nscopus:1,alice,include\n , ,\nnope:1,alice,x\n")
+    err = ta_error(work, tmp_path)
+    assert err.line == 5
+
+
+def test_200_kb_note_is_just_a_long_note(work, tmp_path):
+    path = work / "title_abstract.csv"
+    append(path, f'scopus:5,carol,exclude,,"{"long note " * 20_000}"')
+    run_cli(*screen_args("title_abstract", [path], tmp_path, data=work))
+    assert (
+        "carol"
+        in read_csv(tmp_path / "title_abstract.csv")
+        .set_index("study_id")
+        .loc["scopus:5", "reviewers"]
+    )
+
+
+def test_doi_names_a_study(work, tmp_path):
+    append(work / "title_abstract.csv", "doi:https://doi.org/10.1000/CM.5.,carol,exclude,,")
+    run_cli(*screen_args("title_abstract", [work / "title_abstract.csv"], tmp_path, data=work))
+    row = read_csv(tmp_path / "title_abstract.csv").set_index("study_id").loc["scopus:5"]
+    assert row["reviewers"] == "alice; bob; carol"
+
+
+def test_format_per_stage(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        (DATA / "config.yaml")
+        .read_text()
+        .replace("format: native", "format: {title_abstract: asreview, full_text: covidence}")
+    )
+    assert screening.load_screening_config(config, "title_abstract")[0] == "asreview"
+    assert screening.load_screening_config(config, "full_text")[0] == "covidence"
+    assert screening.stage_format("rayyan", "full_text") == "rayyan"
+    assert screening.stage_format({"title_abstract": "rayyan"}, "full_text") == "native"
+    with pytest.raises(ReviewflowError, match="screening.format is 'excel' for full_text"):
+        screening.stage_format({"full_text": "excel"}, "full_text")
+
+
+def test_unsupported_file_type_is_named(tmp_path):
+    path = tmp_path / "decisions.docx"
+    path.write_text("x")
+    with pytest.raises(ReviewflowError, match=r"not a native decision file \(\.docx\)"):
+        run_cli(*screen_args("title_abstract", [path], tmp_path))
+
+
+def test_format_and_reasons_as_arguments(tmp_path):
+    """How the rule passes config values (params), without config.yaml."""
+    argv = screen_args("full_text", [DATA / "full_text.csv"], tmp_path, previous=None)
+    at = argv.index("--config")
+    del argv[at : at + 2]
+    run_cli(*screen_args("title_abstract", [DATA / "title_abstract.csv"], tmp_path))
+    argv += ["--previous", tmp_path / "title_abstract.csv", "--format", "native"]
+    with pytest.raises(ReviewflowError, match="is not in config screening.exclusion_reasons"):
+        run_cli(*argv, "--exclusion-reasons", "wrong population")
+    run_cli(
+        *argv,
+        "--exclusion-reasons",
+        *screening.load_screening_config(DATA / "config.yaml", "full_text")[1],
+    )
+    assert len(read_csv(tmp_path / "full_text.csv")) == 6
+
+
+def test_table_reader_trims_empty_trailing_columns(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "reviewer", "decision", None, None])
+    sheet.append(["scopus:1", "alice", "include", None, ""])
+    sheet.append(["scopus:2", "alice", "exclude", None, "stray"])
+    book.save(tmp_path / "votes.xlsx")
+    with pytest.raises(ReviewflowError) as exc:
+        read_table(tmp_path / "votes.xlsx")
+    assert exc.value.line == 3 and "header has 3 columns" in str(exc.value)
+    (tmp_path / "votes.csv").write_text("id,reviewer,decision,,\nscopus:1,alice,include,,\n")
+    assert list(read_table(tmp_path / "votes.csv").columns) == [
+        "id",
+        "reviewer",
+        "decision",
+        "line",
+        "path",
+    ]

@@ -7,6 +7,7 @@ in place of the upstream stages' outputs, so the test does not depend on them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,8 @@ rule all:
 
 
 def lay_out(root: Path, fmt: str = "native") -> Path:
+    """The fixture in native files, or ``fmt="mixed"``: ASReview exports (one per reviewer)
+    at title/abstract and Covidence list exports at full text, each in its stage's folder."""
     for name in ("common.smk", "screening.smk", "prisma.smk"):
         (root / "rules").mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "rules" / name, root / "rules" / name)
@@ -33,14 +36,17 @@ def lay_out(root: Path, fmt: str = "native") -> Path:
     shutil.copytree(REPO / "envs", root / "envs")
     (root / "report").mkdir()
     shutil.copy(REPO / "report" / "prisma.rst", root / "report" / "prisma.rst")
-    config = (DATA / "config.yaml").read_text().replace("format: native", f"format: {fmt}")
+    setting = "{title_abstract: asreview, full_text: covidence}" if fmt == "mixed" else fmt
+    config = (DATA / "config.yaml").read_text().replace("format: native", f"format: {setting}")
     (root / "config" / "config.yaml").write_text(config)
     raw = root / "data" / "raw"
     (raw / "screening").mkdir(parents=True)
     (raw / "searches.yaml").write_text("searches: []\n")
-    if fmt == "asreview":  # one export per reviewer in data/raw/screening/<stage>/
-        for stage in ("title_abstract", "full_text"):
-            shutil.copytree(DATA / f"asreview_{stage}", raw / "screening" / stage)
+    if fmt == "mixed":
+        shutil.copytree(DATA / "asreview_title_abstract", raw / "screening" / "title_abstract")
+        (raw / "screening" / "full_text").mkdir()
+        for name in ("review_1_included_csv.csv", "review_1_excluded_csv.csv"):
+            shutil.copy(DATA / "covidence" / name, raw / "screening" / "full_text" / name)
     else:
         shutil.copy(DATA / "title_abstract.csv", raw / "screening" / "title_abstract.csv")
         shutil.copy(DATA / "full_text.csv", raw / "screening" / "full_text.csv")
@@ -75,8 +81,8 @@ def test_rules_build_prisma(native):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_rules_with_asreview_exports(tmp_path, native):
-    root = lay_out(tmp_path / "asreview", fmt="asreview")
+def test_rules_with_mixed_tools(tmp_path, native):
+    root = lay_out(tmp_path / "mixed", fmt="mixed")
     run_snakemake(root)
     prisma = "data/processed/prisma/counts.json"
     assert (root / prisma).read_bytes() == (native / prisma).read_bytes()
@@ -90,3 +96,40 @@ def test_pending_decisions_stop_the_rule_with_the_work_list(tmp_path):
     assert proc.returncode != 0
     assert "1 study has no final title/abstract decision (1 no decision)" in proc.stderr
     assert (root / "data/processed/screening/pending_title_abstract.csv").exists()
+
+
+def test_no_decision_file_yet_gives_the_work_list(tmp_path):
+    """Issue 10: no decision file is "nothing decided yet", not a MissingInputException."""
+    root = lay_out(tmp_path / "none")
+    (root / "data/raw/screening/title_abstract.csv").unlink()
+    proc = run_snakemake(root, check=False)
+    assert proc.returncode != 0
+    assert "MissingInputException" not in proc.stderr
+    assert "studies have no final title/abstract decision" in proc.stderr
+    assert "No title/abstract decision files yet" in proc.stderr
+    assert (root / "data/processed/screening/pending_title_abstract.csv").exists()
+
+
+def test_config_values_are_params_not_an_input(native, tmp_path):
+    """Changing an unrelated config value re-runs nothing; a screening value re-runs screening."""
+    root = tmp_path / "copy"
+    shutil.copytree(native, root, symlinks=True)
+    config = root / "config" / "config.yaml"
+    config.write_text(config.read_text() + "synthesis:\n  dpi: 201\n")
+    dry = run_snakemake(root, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    config.write_text(config.read_text().replace("- wrong population", "- wrong population!"))
+    dry = run_snakemake(root, "-n", "--quiet", "rules")
+    assert re.search(r"^\s*screen\s+2\b", dry.stdout, re.M)
+
+
+def test_paths_with_spaces(tmp_path):
+    """Every path in the rule's shell command is quoted."""
+    root = lay_out(tmp_path / "with space")
+    shutil.move(root / "data/raw/screening/title_abstract.csv", root / "data/raw/screening/ta")
+    (root / "data/raw/screening/title_abstract").mkdir()
+    shutil.move(
+        root / "data/raw/screening/ta", root / "data/raw/screening/title_abstract/alice and bob.csv"
+    )
+    run_snakemake(root)
+    assert (root / "data/processed/prisma/counts.json").exists()

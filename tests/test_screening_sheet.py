@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from reviewflow import screening_sheet
 from reviewflow.files import read_csv
+from reviewflow.screening import sheet as screening_sheet
 
 DATA = Path(__file__).parent / "data" / "screening"
 

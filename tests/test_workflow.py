@@ -20,8 +20,7 @@ STAGES = [
     "verify_manifest",
     "import_records",
     "deduplicate",
-    "screen_title_abstract",
-    "screen_full_text",
+    "screen",
     "prisma",
     "extraction",
     "synthesis",
@@ -32,10 +31,16 @@ STAGES = [
 ]
 
 
+def jobs_by_rule(workdir: Path, *args: str) -> dict[str, int]:
+    """The rules a dry run would execute, with their number of jobs."""
+    out = run_snakemake(workdir, "-n", "--quiet", "rules", *args).stdout
+    found = {rule: re.search(rf"^\s*{rule}\s+(\d+)", out, re.M) for rule in STAGES}
+    return {rule: int(m.group(1)) for rule, m in found.items() if m}
+
+
 def jobs_planned(workdir: Path, *args: str) -> set[str]:
     """The rules a dry run would execute."""
-    out = run_snakemake(workdir, "-n", "--quiet", "rules", *args).stdout
-    return {rule for rule in STAGES if re.search(rf"^\s*{rule}\s+\d+", out, re.M)}
+    return set(jobs_by_rule(workdir, *args))
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +98,10 @@ def test_editing_a_decision_reruns_only_downstream(built: Path, tmp_path: Path) 
     from reviewflow.cli import main
 
     assert main(["manifest", "--update", "--raw-dir", str(project / "data" / "raw")]) == 0
-    planned = jobs_planned(project)
-    assert {"screen_full_text", "prisma", "render_manuscript"} <= planned
-    assert not planned & {"import_records", "deduplicate", "screen_title_abstract"}
+    planned = jobs_by_rule(project)
+    assert {"screen", "prisma", "render_manuscript"} <= set(planned)
+    assert planned["screen"] == 1  # full text only: title/abstract did not change
+    assert not set(planned) & {"import_records", "deduplicate"}
 
     before = (built / "manuscript" / "_output" / "index.html").read_text(encoding="utf-8")
     run_snakemake(project)

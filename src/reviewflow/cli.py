@@ -22,7 +22,7 @@ STAGE_MODULES = [
     "ingest",
     "dedup",
     "screening",
-    "screening_sheet",
+    "screening.sheet",
     "prisma",
     "notebooks",
     "results",

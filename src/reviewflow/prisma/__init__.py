@@ -33,7 +33,7 @@ from reviewflow.prisma.counts import (
     load_records,
 )
 from reviewflow.prisma.diagram import NBSP, TEMPLATE_BOXES, box_texts, draw_flow, write_figures
-from reviewflow.screening_formats import read_table
+from reviewflow.screening.tables import read_table
 
 __all__ = [
     "BOX_COLUMNS",

@@ -61,7 +61,7 @@ import pandas as pd
 
 from reviewflow.errors import ReviewflowError
 from reviewflow.prose import count
-from reviewflow.screening_formats import read_table
+from reviewflow.screening.tables import read_table
 
 LEFT, RIGHT = "databases_registers", "other_methods"
 COLUMN_KINDS = {"database": LEFT, "register": LEFT, "other": RIGHT}

@@ -3,8 +3,10 @@
 Writes ``screening_sheet_<stage>.csv`` and ``.xlsx`` into ``--out-dir``: one row per pending
 study (no decision yet, a conflict, or only "maybe") with title, authors, year, journal,
 abstract and a DOI link, plus empty ``reviewer, decision, reason, note`` columns laid out like
-the native decision file, so a filled-in sheet can be appended to it. Cells that a
-spreadsheet would run as a formula are neutralised.
+the native decision file: the filled-in sheet (CSV or XLSX, as it is) is itself a native
+decision file. Cells that a spreadsheet would run as a formula are neutralised.
+``--tool-files`` also writes the stage's studies in ASReview's and Rayyan's import layouts,
+keyed by our study id (docs/screening-tools.md).
 
 ``--rank`` orders the sheet by a relevance model trained on the decisions so far (TF-IDF of
 title + abstract, logistic regression: the default model of ASReview), most likely includes
@@ -25,16 +27,16 @@ import numpy as np
 import pandas as pd
 
 from reviewflow import files
-from reviewflow.screening import (
-    STAGES,
+from reviewflow.ids import doi_url
+from reviewflow.screening.decisions import (
+    add_stage_arguments,
     eligible_studies,
-    load_links,
-    load_screening_config,
-    load_studies,
     pending_sheet,
     prepare_votes,
     screen,
+    stage_inputs,
 )
+from reviewflow.screening.formats import asreview, rayyan
 
 log = logging.getLogger(__name__)
 
@@ -152,21 +154,13 @@ def wss(order: list[int], labels: list[int], recall: float = 0.95) -> float:
 # --- the sheet ------------------------------------------------------------------------------
 
 
-def doi_link(doi: str) -> str:
-    return f"https://doi.org/{doi}" if doi else ""
-
-
 def build_sheet(pending: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """The formula-safe pending list plus a DOI link and empty decision columns."""
     sheet = pending_sheet(pending, studies)
-    sheet = sheet.assign(doi_link=sheet["doi"].map(doi_link), relevance="")
+    sheet = sheet.assign(doi_link=sheet["doi"].map(doi_url), relevance="")
     for col in ("reviewer", "decision", "reason", "note"):
         sheet[col] = ""
     return sheet[SHEET_COLUMNS]
-
-
-def for_people(sheet: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise spreadsheet formulas in every text cell (CSV/XLSX injection)."""
-    return sheet.map(files.neutralise_formula)
 
 
 _CORE_DATE = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
@@ -207,30 +201,36 @@ def xlsx_bytes(sheet: pd.DataFrame, sheet_name: str) -> bytes:
     return out.getvalue()
 
 
+def write_tool_files(inputs: dict, decided: pd.DataFrame, out: Path) -> None:
+    """The stage's studies in the tools' import layouts, keyed by our study id."""
+    studies, stage = inputs["studies"], inputs["stage"]
+    eligible = studies[
+        studies["study_id"].isin(eligible_studies(studies, stage, inputs["previous"]))
+    ]
+    eligible = eligible.drop(columns=["line", "path"], errors="ignore")
+    files.write_csv(asreview.upload_table(eligible, decided), out / f"asreview_{stage}.csv")
+    files.write_csv(rayyan.upload_table(eligible), out / f"rayyan_{stage}.csv")
+
+
 def run(args: argparse.Namespace) -> None:
-    fmt, reasons = load_screening_config(args.config)
-    links = load_links(args.links)
-    studies = load_studies(args.studies)
-    previous = files.read_csv(args.previous) if args.previous else None
-    eligible_studies(studies, args.stage, previous)  # fails early without --previous
-    _, pending, _ = screen(
-        stage=args.stage,
-        decision_paths=args.decisions or [],
-        resolutions_path=args.resolutions,
-        links=links,
-        studies=studies,
-        fmt=fmt,
-        reasons=reasons,
-        previous=previous,
-    )
+    inputs = stage_inputs(args)
+    decided, pending, _ = screen(**inputs)
+    studies = inputs["studies"]
     sheet = build_sheet(pending, studies)
     if args.rank and len(sheet):
-        votes = prepare_votes(args.decisions or [], args.stage, links, studies, fmt, reasons)
+        votes = prepare_votes(
+            inputs["decision_paths"],
+            args.stage,
+            inputs["resolver"],
+            inputs["fmt"],
+            inputs["reasons"],
+        )
         sheet = rank(sheet, studies, vote_labels(votes))
     out = Path(args.out_dir)
-    people = for_people(sheet)
-    files.write_csv(people, out / f"screening_sheet_{args.stage}.csv")
-    files.write_bytes(xlsx_bytes(people, args.stage), out / f"screening_sheet_{args.stage}.xlsx")
+    files.write_csv(sheet, out / f"screening_sheet_{args.stage}.csv")
+    files.write_bytes(xlsx_bytes(sheet, args.stage), out / f"screening_sheet_{args.stage}.xlsx")
+    if args.tool_files:
+        write_tool_files(inputs, decided, out)
     log.info("%s: %d studies pending, sheet in %s", args.stage, len(sheet), out)
 
 
@@ -238,13 +238,12 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "screening-sheet", help="write the pending studies as CSV + XLSX for reviewers"
     )
-    p.add_argument("--stage", required=True, choices=STAGES)
-    p.add_argument("--decisions", nargs="*", default=[], help="decision file(s) so far")
-    p.add_argument("--resolutions")
-    p.add_argument("--links", required=True)
-    p.add_argument("--studies", required=True)
-    p.add_argument("--config", required=True)
-    p.add_argument("--previous", help="title/abstract output (for --stage full_text)")
+    add_stage_arguments(p)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--rank", action="store_true", help="most likely includes first")
+    p.add_argument(
+        "--tool-files",
+        action="store_true",
+        help="also asreview_<stage>.csv (labelled so far) and rayyan_<stage>.csv to upload",
+    )
     p.set_defaults(func=run)

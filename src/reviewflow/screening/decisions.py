@@ -1,11 +1,12 @@
 """Stages 3 and 4: reviewers' screening decisions -> one checked decision per study.
 
 Pipeline per stage (each step a small function over DataFrames):
-``load`` (any tool's export, see :mod:`reviewflow.screening_formats`) -> ``validate_votes``
+``load`` (any tool's export, see :mod:`reviewflow.screening.formats`) -> ``validate_votes``
 (decision values, exclusion reasons) -> ``map_to_studies`` (any record id of a study names the
 study) -> ``collapse_votes`` (one vote per reviewer and study; repeats must agree) ->
 ``load_resolutions`` -> ``final_decisions`` (unanimous reviewers, else the resolution, else
-pending) -> output, plus ``agreement`` statistics.
+pending) -> output, plus :func:`~reviewflow.screening.agreement.agreement` statistics.
+A tool's consensus decisions (Covidence) count as resolutions: final, without votes.
 
 Rules the stage enforces (each stops the build with the file and line):
 - an id that is no record or study of the review;
@@ -13,8 +14,9 @@ Rules the stage enforces (each stops the build with the file and line):
 - a full-text exclusion without a reason from ``config.screening.exclusion_reasons``;
 - one reviewer giving a study two different decisions; two different resolutions of a study;
 - a full-text decision for a study not included at title/abstract;
-- studies without a final decision: ``pending_<stage>.csv`` is written beside ``--out`` (the
-  reviewers' work list) and the stage stops naming it and the number pending.
+- studies without a final decision, including "no decision file yet": ``pending_<stage>.csv``
+  is written beside ``--out`` (the reviewers' work list, formula-safe) and the stage stops
+  naming it and the number pending.
 
 Output ``<stage>.csv``: ``study_id, decision, reason, reviewers, conflict, resolved_by`` in
 the order of ``studies.csv``. Decisions: include | exclude (| not_retrieved at full text).
@@ -25,16 +27,17 @@ reviewers who all exclude but give different reasons are a conflict (PRISMA coun
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
-from reviewflow.screening_formats import FORMATS, load_decisions, read_table
+from reviewflow.ids import StudyResolver
+from reviewflow.screening.agreement import CONSENSUS, agreement
+from reviewflow.screening.formats import FORMATS, load_decisions
+from reviewflow.screening.tables import read_table
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ FINAL_VALUES = {
     "full_text": ("include", "exclude", "not_retrieved"),
 }
 OUTPUT_COLUMNS = ["study_id", "decision", "reason", "reviewers", "conflict", "resolved_by"]
+RESOLUTION_COLUMNS = ["study_id", "decision", "reason", "resolved_by", "path", "line"]
 PENDING_COLUMNS = [
     "study_id",
     "status",
@@ -66,19 +70,26 @@ PENDING_COLUMNS = [
 # --- configuration and inputs ---------------------------------------------------------------
 
 
-def load_screening_config(path: str | Path) -> tuple[str, list[str]]:
-    """``(format, exclusion_reasons)`` from config.yaml's ``screening`` section."""
-    config = files.read_yaml(path) or {}
-    section = config.get("screening") or {}
-    fmt = section.get("format", "native")
+def stage_format(setting: object, stage: str, path: str | Path | None = None) -> str:
+    """The decision format of ``stage``: ``screening.format`` is one format for both stages,
+    or a mapping ``{title_abstract: asreview, full_text: covidence}``."""
+    fmt = setting.get(stage, "native") if isinstance(setting, dict) else setting or "native"
     if fmt not in FORMATS:
         raise ReviewflowError(
-            f"screening.format is {fmt!r}; expected one of {', '.join(FORMATS)}", path=path
+            f"screening.format is {fmt!r} for {stage}; expected one of {', '.join(FORMATS)}",
+            path=path,
         )
+    return fmt
+
+
+def load_screening_config(path: str | Path, stage: str) -> tuple[str, list[str]]:
+    """``(format, exclusion_reasons)`` of ``stage`` from config.yaml's ``screening`` section."""
+    config = files.read_yaml(path) or {}
+    section = config.get("screening") or {}
     reasons = section.get("exclusion_reasons") or []
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise ReviewflowError("screening.exclusion_reasons must be a list of strings", path=path)
-    return fmt, [r.strip() for r in reasons]
+    return stage_format(section.get("format"), stage, path), [r.strip() for r in reasons]
 
 
 def load_links(path: str | Path) -> pd.DataFrame:
@@ -108,18 +119,24 @@ def pick_reason(reason: str, allowed: list[str]) -> str | None:
     return min(given, key=allowed.index)
 
 
-def validate_votes(votes: pd.DataFrame, stage: str, reasons: list[str]) -> pd.DataFrame:
-    """Check decision values and full-text exclusion reasons; return votes with clean reasons."""
+def validate_votes(
+    votes: pd.DataFrame, stage: str, reasons: list[str], what: str = "decision"
+) -> pd.DataFrame:
+    """Check decision values and full-text exclusion reasons; return votes with clean reasons.
+
+    Votes may say "maybe"; resolutions (``what="resolution"``) must be final decisions.
+    """
+    allowed = VOTE_VALUES[stage] if what == "decision" else FINAL_VALUES[stage]
     votes = votes.copy()
     for row in votes.itertuples(index=False):
         if not row.reviewer:
             raise ReviewflowError("empty reviewer", path=row.path, line=row.line)
         if not row.id:
             raise ReviewflowError("empty id", path=row.path, line=row.line)
-        if row.decision not in VOTE_VALUES[stage]:
+        if row.decision not in allowed:
             raise ReviewflowError(
-                f"unknown {STAGE_LABEL[stage]} decision {row.decision!r}; expected one of "
-                f"{', '.join(VOTE_VALUES[stage])}",
+                f"unknown {STAGE_LABEL[stage]} {what} {row.decision!r}; expected one of "
+                f"{', '.join(allowed)}",
                 path=row.path,
                 line=row.line,
             )
@@ -151,21 +168,20 @@ def _checked_reason(row, reasons: list[str]) -> str:
     return picked
 
 
-def map_to_studies(frame: pd.DataFrame, links: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Add ``study_id`` for ``id`` (a record id or a study id); unknown ids stop the build."""
-    to_study = dict(zip(links["record_id"], links["study_id"], strict=True))
-    to_study.update({s: s for s in links["study_id"]})
+def map_to_studies(frame: pd.DataFrame, resolver: StudyResolver, what: str) -> pd.DataFrame:
+    """Add ``study_id`` for ``id`` (record id, study id or doi:<doi>); unknown ids stop."""
     frame = frame.copy()
     study_ids = []
     for row in frame.itertuples(index=False):
-        if row.id not in to_study:
+        study = resolver.study_of(row.id)
+        if study is None:
             raise ReviewflowError(
                 f"{what} for unknown id {row.id!r}: no record or study of the review has it "
                 "(see data/processed/dedup/links.csv)",
                 path=row.path,
                 line=row.line,
             )
-        study_ids.append(to_study[row.id])
+        study_ids.append(study)
     frame["study_id"] = study_ids
     return frame
 
@@ -197,12 +213,11 @@ def collapse_votes(votes: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_resolutions(
-    path: str | Path | None, stage: str, links: pd.DataFrame, reasons: list[str]
+    path: str | Path | None, stage: str, resolver: StudyResolver, reasons: list[str]
 ) -> pd.DataFrame:
     """This stage's resolutions, one per study: ``study_id, decision, reason, resolved_by``."""
-    columns = ["study_id", "decision", "reason", "resolved_by", "path", "line"]
     if path is None or not Path(path).exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return _no_resolutions()
     table = read_table(path, ["stage", "id", "decision"])
     for col in ("reason", "resolved_by", "note"):
         if col not in table:
@@ -218,18 +233,18 @@ def load_resolutions(
             path=path,
             line=int(row["line"]),
         )
-    table = table[table["stage"] == stage]
-    for row in table.itertuples(index=False):
-        if row.decision not in FINAL_VALUES[stage]:
-            raise ReviewflowError(
-                f"unknown {STAGE_LABEL[stage]} resolution {row.decision!r}; expected one of "
-                f"{', '.join(FINAL_VALUES[stage])}",
-                path=row.path,
-                line=row.line,
-            )
-    table = table.assign(reviewer="resolution")
-    table = validate_votes(table, stage, reasons)
-    table = map_to_studies(table, links, "resolution")
+    table = table[table["stage"] == stage].assign(reviewer="resolution")
+    table = validate_votes(table, stage, reasons, what="resolution")
+    table = map_to_studies(table, resolver, "resolution")
+    return one_per_study(table, stage)
+
+
+def _no_resolutions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in RESOLUTION_COLUMNS})
+
+
+def one_per_study(table: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """One final decision per study; two different ones for a study stop the build."""
     out = []
     for study, group in table.groupby("study_id", sort=True):
         distinct = group.drop_duplicates(["decision", "reason"])
@@ -240,13 +255,13 @@ def load_resolutions(
             )
             raise ReviewflowError(
                 f"two different final {STAGE_LABEL[stage]} decisions for study {study}: {said}",
-                path=path,
+                path=distinct["path"].iloc[1],
                 line=int(distinct["line"].iloc[1]),
             )
         out.append(group.iloc[0])
     if not out:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return pd.DataFrame(out)[columns].reset_index(drop=True)
+        return _no_resolutions()
+    return pd.DataFrame(out)[RESOLUTION_COLUMNS].reset_index(drop=True)
 
 
 # --- final decisions ------------------------------------------------------------------------
@@ -338,86 +353,10 @@ def final_decisions(
 
 
 def pending_sheet(pending: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    """The pending studies with what a reviewer needs to decide them."""
+    """The pending studies with what a reviewer needs to decide them, formula-safe."""
     meta = studies.drop(columns=["line", "path"], errors="ignore")
     merged = pending.merge(meta, on="study_id", how="left", validate="one_to_one").fillna("")
-    return merged[PENDING_COLUMNS]
-
-
-# --- agreement ------------------------------------------------------------------------------
-
-
-def _kappa(a: list[str], b: list[str]) -> float | None:
-    from sklearn.metrics import cohen_kappa_score
-
-    if not a:
-        return None
-    labels = sorted(set(a) | set(b))
-    if len(labels) < 2:
-        return None  # all votes identical: kappa is undefined (0/0), percent agreement is 100
-    value = cohen_kappa_score(a, b, labels=labels)
-    return None if math.isnan(value) else round(float(value), 4)
-
-
-def agreement(votes: pd.DataFrame, decided: pd.DataFrame, stage: str) -> dict:
-    """Cohen's kappa and percent agreement over double-screened studies, and conflict counts.
-
-    Kappa is computed per pair of reviewers over the studies both screened; the headline
-    ``cohens_kappa`` pools every pair's observations (rater 1 = the alphabetically first of
-    the pair), which equals the usual two-reviewer kappa when there are two reviewers.
-    Votes compare on the decision alone; percent agreement counts studies whose reviewers
-    all gave the same decision. ``conflicts`` counts studies that needed a resolution because
-    reviewers differed in decision or (full text) in exclusion reason.
-    """
-    per_study = {
-        s: dict(zip(g["reviewer"], g["decision"], strict=True))
-        for s, g in votes.groupby("study_id", sort=True)
-    }
-    double = {s: v for s, v in per_study.items() if len(v) >= 2}
-    agree = sum(1 for v in double.values() if len(set(v.values())) == 1)
-    pairs: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    for v in double.values():
-        for r1, r2 in itertools.combinations(sorted(v), 2):
-            a, b = pairs.setdefault((r1, r2), ([], []))
-            a.append(v[r1])
-            b.append(v[r2])
-    pooled_a = [x for a, _ in pairs.values() for x in a]
-    pooled_b = [x for _, b in pairs.values() for x in b]
-    conflicts = decided[decided["conflict"] == "true"]
-    return {
-        "stage": stage,
-        "studies_decided": int(len(decided)),
-        "studies_double_screened": len(double),
-        "studies_single_screened": sum(1 for v in per_study.values() if len(v) == 1),
-        "studies_agreed": agree,
-        "percent_agreement": round(100 * agree / len(double), 2) if double else None,
-        "cohens_kappa": _kappa(pooled_a, pooled_b),
-        "reviewer_pairs": [
-            {
-                "reviewers": [r1, r2],
-                "studies": len(a),
-                "percent_agreement": round(
-                    100 * sum(x == y for x, y in zip(a, b, strict=True)) / len(a), 2
-                ),
-                "cohens_kappa": _kappa(a, b),
-            }
-            for (r1, r2), (a, b) in sorted(pairs.items())
-        ],
-        "votes_by_decision": {k: int(n) for k, n in votes["decision"].value_counts().items()},
-        "conflicts": int(len(conflicts)),
-        "conflicts_resolved_to": {
-            k: int(n) for k, n in conflicts["decision"].value_counts().sort_index().items()
-        },
-        "conflicts_resolved_by": {
-            k: int(n) for k, n in conflicts["resolved_by"].value_counts().sort_index().items()
-        },
-        "resolutions_without_conflict": int(
-            ((decided["conflict"] == "false") & (decided["resolved_by"] != "")).sum()
-        ),
-        "final_by_decision": {
-            k: int(n) for k, n in decided["decision"].value_counts().sort_index().items()
-        },
-    }
+    return merged[PENDING_COLUMNS].map(files.neutralise_formula)
 
 
 # --- the stage ------------------------------------------------------------------------------
@@ -426,17 +365,23 @@ def agreement(votes: pd.DataFrame, decided: pd.DataFrame, stage: str) -> dict:
 def prepare_votes(
     decision_paths: list[str | Path],
     stage: str,
-    links: pd.DataFrame,
-    studies: pd.DataFrame,
+    resolver: StudyResolver,
     fmt: str,
     reasons: list[str],
 ) -> pd.DataFrame:
-    """Load, check, map to studies and collapse the reviewers' votes of one stage."""
-    votes = load_decisions(decision_paths, fmt, studies=studies, links=links, stage=stage)
+    """Load, check, map to studies and collapse the votes (and consensus rows) of one stage."""
+    votes = load_decisions(decision_paths, fmt, resolver=resolver, stage=stage)
     log.info("%s: %d votes from %d file(s)", stage, len(votes), len(decision_paths))
     votes = validate_votes(votes, stage, reasons)
-    votes = map_to_studies(votes, links, f"{STAGE_LABEL[stage]} decision")
+    votes = map_to_studies(votes, resolver, f"{STAGE_LABEL[stage]} decision")
     return collapse_votes(votes)
+
+
+def consensus_resolutions(votes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(reviewers' votes, the tool's consensus decisions as resolutions)."""
+    final = votes["final"] == "true"
+    consensus = votes[final].assign(resolved_by=CONSENSUS)
+    return votes[~final], consensus.reindex(columns=RESOLUTION_COLUMNS)
 
 
 def screen(
@@ -444,15 +389,19 @@ def screen(
     stage: str,
     decision_paths: list[str | Path],
     resolutions_path: str | Path | None,
-    links: pd.DataFrame,
+    resolver: StudyResolver,
     studies: pd.DataFrame,
     fmt: str,
     reasons: list[str],
     previous: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Pure core of the stage: (decided, pending, agreement)."""
-    votes = prepare_votes(decision_paths, stage, links, studies, fmt, reasons)
-    resolutions = load_resolutions(resolutions_path, stage, links, reasons)
+    votes, consensus = consensus_resolutions(
+        prepare_votes(decision_paths, stage, resolver, fmt, reasons)
+    )
+    resolutions = load_resolutions(resolutions_path, stage, resolver, reasons)
+    if len(consensus):
+        resolutions = one_per_study(pd.concat([consensus, resolutions]), stage)
     eligible = eligible_studies(studies, stage, previous)
     check_scope(votes, resolutions, eligible, stage)
     decided, pending = final_decisions(votes, resolutions, eligible)
@@ -463,31 +412,62 @@ def pending_path(out: str | Path, stage: str) -> Path:
     return Path(out).parent / f"pending_{stage}.csv"
 
 
-def run(args: argparse.Namespace) -> None:
-    fmt, reasons = load_screening_config(args.config)
-    links = load_links(args.links)
+def stage_settings(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """(format, exclusion reasons): from ``--format``/``--exclusion-reasons`` (how the rule
+    passes config values) or else from ``--config``."""
+    if args.format is None and args.config is None:
+        raise ReviewflowError("give --format (and --exclusion-reasons) or --config")
+    fmt, reasons = load_screening_config(args.config, args.stage) if args.config else ("", [])
+    if args.format is not None:
+        fmt = stage_format(args.format, args.stage)
+    if args.exclusion_reasons is not None:
+        reasons = [r.strip() for r in args.exclusion_reasons]
+    return fmt, reasons
+
+
+def stage_inputs(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`screen` from the command line (shared with the sheet)."""
+    fmt, reasons = stage_settings(args)
     studies = load_studies(args.studies)
     previous = files.read_csv(args.previous) if args.previous else None
-    decided, pending, stats = screen(
-        stage=args.stage,
-        decision_paths=args.decisions,
-        resolutions_path=args.resolutions,
-        links=links,
-        studies=studies,
-        fmt=fmt,
-        reasons=reasons,
-        previous=previous,
+    eligible_studies(studies, args.stage, previous)  # fails early without --previous
+    return {
+        "stage": args.stage,
+        "decision_paths": list(args.decisions),
+        "resolutions_path": args.resolutions,
+        "resolver": StudyResolver(load_links(args.links), studies),
+        "studies": studies,
+        "fmt": fmt,
+        "reasons": reasons,
+        "previous": previous,
+    }
+
+
+def pending_message(pending: pd.DataFrame, stage: str, work_list: Path, no_files: bool) -> str:
+    counts = pending["status"].value_counts().sort_index()
+    detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+    message = (
+        f"{len(pending)} {'study has' if len(pending) == 1 else 'studies have'} no final "
+        f"{STAGE_LABEL[stage]} decision ({detail}); reviewers' work list written to {work_list}"
     )
+    if no_files:
+        message += (
+            f". No {STAGE_LABEL[stage]} decision files yet: put them in "
+            f"data/raw/screening/{stage}.csv or data/raw/screening/{stage}/ "
+            "(docs/screening-tools.md)"
+        )
+    return message
+
+
+def run(args: argparse.Namespace) -> None:
+    inputs = stage_inputs(args)
+    decided, pending, stats = screen(**inputs)
     work_list = pending_path(args.out, args.stage)
     if len(pending):
-        files.write_csv(pending_sheet(pending, studies), work_list)
-        counts = pending["status"].value_counts().sort_index()
-        detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items())
+        files.write_csv(pending_sheet(pending, inputs["studies"]), work_list)
         raise ReviewflowError(
-            f"{len(pending)} {'study has' if len(pending) == 1 else 'studies have'} no final "
-            f"{STAGE_LABEL[args.stage]} decision "
-            f"({detail}); reviewers' work list written to {work_list}",
-            path=args.decisions[0],
+            pending_message(pending, args.stage, work_list, not args.decisions),
+            path=args.decisions[0] if args.decisions else None,
         )
     work_list.unlink(missing_ok=True)
     files.write_csv(decided, args.out)
@@ -497,26 +477,35 @@ def run(args: argparse.Namespace) -> None:
         args.stage,
         len(decided),
         ", ".join(f"{k} {v}" for k, v in stats["final_by_decision"].items()),
-        stats["cohens_kappa"],
+        stats["cohens_kappa"] if stats["agreement_available"] else "not available",
     )
+
+
+def add_stage_arguments(p: argparse.ArgumentParser) -> None:
+    """The inputs ``screen`` and ``screening-sheet`` share."""
+    p.add_argument("--stage", required=True, choices=STAGES)
+    p.add_argument(
+        "--decisions",
+        nargs="*",
+        default=[],
+        help="decision files (none: nothing decided yet); see docs/screening-tools.md",
+    )
+    p.add_argument("--resolutions", help="resolutions.csv (stage, id, decision, reason, ...)")
+    p.add_argument("--links", required=True)
+    p.add_argument("--studies", required=True)
+    p.add_argument("--format", help="decision format (else config's screening.format)")
+    p.add_argument(
+        "--exclusion-reasons", nargs="*", help="else config's screening.exclusion_reasons"
+    )
+    p.add_argument("--config", help="config.yaml, for the values not given above")
+    p.add_argument("--previous", help="title/abstract output (required for --stage full_text)")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "screen", help="check screening decisions and resolve them to one per study"
     )
-    p.add_argument("--stage", required=True, choices=STAGES)
-    p.add_argument(
-        "--decisions",
-        required=True,
-        nargs="+",
-        help="decision file(s) in config's screening.format (ASReview: one export per reviewer)",
-    )
-    p.add_argument("--resolutions", help="resolutions.csv (stage, id, decision, reason, ...)")
-    p.add_argument("--links", required=True)
-    p.add_argument("--studies", required=True)
-    p.add_argument("--config", required=True)
-    p.add_argument("--previous", help="title/abstract output (required for --stage full_text)")
+    add_stage_arguments(p)
     p.add_argument("--out", required=True)
     p.add_argument("--agreement", required=True)
     p.set_defaults(func=run)
