@@ -2,7 +2,6 @@
 # `reviewflow results` writes results.yml (every number), included.bib and the supplement's
 # tables; `reviewflow render` runs Quarto when installed, otherwise pandoc + typst.
 import os
-from pathlib import Path
 
 MANUSCRIPT_TABLES = [
     "search_sources",
@@ -11,27 +10,12 @@ MANUSCRIPT_TABLES = [
     "audit_trail",
     "included_studies",
 ]
-# Every source file of the paper (text, filters, styles, background bibliography), so an
-# edit to any of them re-renders. Listed by pattern, so files a renderer leaves behind
-# (Quarto's index.typ, .quarto/) never count as sources.
-MANUSCRIPT_SOURCES = sorted(
-    str(p)
-    for pattern in (
-        "*.qmd",
-        "_quarto.yml",
-        "*.bib",
-        "_filters/*.lua",
-        "_typst/*.typ",
-        "_styles/*.css",
-    )
-    for p in Path("manuscript").glob(pattern)
-)
 
 
 rule manuscript_results:
     input:
         config="config/config.yaml",
-        search_log="data/raw/searches.yaml",
+        search_log=raw_input("searches.yaml"),
         records="data/processed/records/records.csv",
         studies="data/processed/dedup/studies.csv",
         links="data/processed/dedup/links.csv",
@@ -55,13 +39,15 @@ rule manuscript_results:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        search_log=RAW / "searches.yaml",
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
     shell:
-        "reviewflow results --config {input.config} --search-log {input.search_log}"
-        " --records {input.records} --studies {input.studies} --links {input.links}"
-        " --prisma {input.prisma} --screening-dir {params.screening_dir}"
-        " --synthesis {input.synthesis} --out-dir {params.out_dir} 2> {log}"
+        "reviewflow --log {log:q} results --config {input.config:q}"
+        " --search-log {params.search_log:q} --records {input.records:q}"
+        " --studies {input.studies:q} --links {input.links:q} --prisma {input.prisma:q}"
+        " --screening-dir {params.screening_dir:q} --synthesis {input.synthesis:q}"
+        " --out-dir {params.out_dir:q}"
 
 
 rule render_manuscript:
@@ -90,5 +76,5 @@ rule render_manuscript:
     params:
         renderer=config.get("manuscript", {}).get("renderer", "auto"),
     shell:
-        "reviewflow render --manuscript-dir manuscript --renderer {params.renderer}"
-        " 2> {log}"
+        "reviewflow --log {log:q} render --manuscript-dir manuscript"
+        " --renderer {params.renderer:q}"

@@ -27,6 +27,6 @@ rule prisma:
     params:
         out_dir=lambda wildcards, output: Path(output.counts).parent,
     shell:
-        "reviewflow prisma --records {input.records} --links {input.links}"
-        " --title-abstract {input.title_abstract} --full-text {input.full_text}"
-        " --out-dir {params.out_dir} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow --log {log:q} prisma --records {input.records:q}"
+        " --links {input.links:q} --title-abstract {input.title_abstract:q}"
+        " --full-text {input.full_text:q} --out-dir {params.out_dir:q}"

@@ -5,17 +5,16 @@
 from reviewflow.notebooks import config_parameters
 
 SYNTHESIS = PROCESSED / "synthesis"
+PUBLISHED_TABLE1 = "extraction/published_table1.csv"
 
 
 rule synthesis:
     input:
         notebook="notebooks/synthesis.ipynb",
         included=PROCESSED / "extraction" / "included_studies.csv",
-        codebook=RAW / "extraction" / "codebook.yaml",
+        codebook=raw_input("extraction/codebook.yaml"),
         # Optional: only a review that rebuilds a published one has its Table 1.
-        published=lambda wildcards: [
-            p for p in [RAW / "extraction" / "published_table1.csv"] if p.exists()
-        ],
+        published=optional_raw(PUBLISHED_TABLE1),
     output:
         notebook=PROCESSED / "notebooks" / "synthesis.ipynb",
         table1=report(
@@ -49,10 +48,15 @@ rule synthesis:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        codebook=RAW / "extraction" / "codebook.yaml",
+        published=lambda wildcards, input: (
+            str(RAW / PUBLISHED_TABLE1) if input.published else ""
+        ),
         outdir=SYNTHESIS,
+        # already shell-quoted, one `-p KEY VALUE` per setting (notebooks.config_parameters)
         config=config_parameters(config.get("synthesis")),
     shell:
-        "reviewflow notebook {input.notebook} {output.notebook}"
-        " -p included_studies {input.included} -p codebook {input.codebook}"
-        " -p published_table1 '{input.published}' -p outdir {params.outdir}"
-        " {params.config} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow --log {log:q} notebook {input.notebook:q} {output.notebook:q}"
+        " -p included_studies {input.included:q} -p codebook {params.codebook:q}"
+        " -p published_table1 {params.published:q} -p outdir {params.outdir:q}"
+        " {params.config}"

@@ -3,11 +3,16 @@
 Input hashes (from the verified manifest), versions of the packages, Python, Snakemake and
 the renderer, and the git commit. No timestamps and no absolute paths, so two builds from the
 same inputs on the same machine write the same bytes.
+
+``dirty`` is true when any tracked file differs from the commit. Snakemake cannot see that
+state, so ``refresh_git_stamp`` writes it to a stamp file (rewritten only when it changes)
+that the provenance rule takes as input: committing, or editing any tracked file, re-runs it.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import json
 import logging
 import platform
 import re
@@ -130,6 +135,16 @@ def git_info(cwd: Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
+def refresh_git_stamp(path: str | Path, cwd: Path | None = None) -> dict[str, Any]:
+    """Write the git state to ``path`` only if it differs from what is there; return it."""
+    state = git_info(cwd)
+    text = json.dumps(state, sort_keys=True) + "\n"
+    path = Path(path)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        files.write_text(text, path)
+    return state
+
+
 def _display(path: Path) -> str:
     """A path relative to the working directory when possible (no machine-specific prefix)."""
     try:
@@ -194,11 +209,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--input",
         dest="inputs",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         type=Path,
         metavar="FILE",
-        help="another input to hash, e.g. config/config.yaml (repeatable)",
+        help="other inputs to hash, e.g. config/config.yaml (repeatable)",
     )
     parser.add_argument(
         "--renderer",
