@@ -227,7 +227,10 @@ def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
     assert (project / VERIFIED).read_bytes() == (raw / "MANIFEST.sha256").read_bytes()
     record = json.loads((project / "data/processed/provenance.json").read_text("utf-8"))
     assert set(record["inputs"]["raw"]) == set(manifest.list_raw_files(raw))
-    assert set(record["inputs"]["other"]) == {"config/config.yaml"}
+    sources = {p.relative_to(project).as_posix() for p in project.glob("notebooks/*.ipynb")}
+    assert {"config/config.yaml", "manuscript/index.qmd"} | sources <= set(
+        record["inputs"]["other"]
+    )
     assert (project / "logs" / "verify_manifest.log").is_file()
 
     with open(raw / "searches.yaml", "a", encoding="utf-8") as fh:

@@ -52,26 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _handlers(args: argparse.Namespace) -> list[logging.Handler]:
-    """stderr (everything, or warnings up only with -q or --log) and the log file if given."""
-    console = logging.StreamHandler(sys.stderr)
-    quiet = args.quiet or args.log is not None
-    console.setLevel(logging.WARNING if quiet else logging.INFO)
-    console.setFormatter(logging.Formatter(_QUIET_FORMAT if quiet else "%(message)s"))
-    if args.log is None:
-        return [console]
-    args.log.parent.mkdir(parents=True, exist_ok=True)
-    logfile = logging.FileHandler(args.log, mode="w", encoding="utf-8")
-    logfile.setLevel(logging.INFO)
-    logfile.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    return [console, logfile]
+def _handlers(args: argparse.Namespace, root: logging.Logger) -> list[logging.Handler]:
+    """The log file if given, and stderr (everything, or warnings and errors only with -q or
+    --log) unless the host process already logs somewhere (as under pytest)."""
+    handlers: list[logging.Handler] = []
+    if args.log is not None:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        logfile = logging.FileHandler(args.log, mode="w", encoding="utf-8")
+        logfile.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(logfile)
+    if not root.handlers:
+        quiet = args.quiet or args.log is not None
+        console = logging.StreamHandler(sys.stderr)
+        console.setLevel(logging.WARNING if quiet else logging.INFO)
+        console.setFormatter(logging.Formatter(_QUIET_FORMAT if quiet else "%(message)s"))
+        handlers.append(console)
+    return handlers
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = _handlers(args)
     root = logging.getLogger()
+    handlers = _handlers(args, root)
     level = root.level
     root.setLevel(logging.INFO)
     for handler in handlers:
@@ -80,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except ReviewflowError as exc:
         print(f"reviewflow: error: {exc}", file=sys.stderr)
-        for handler in handlers[1:]:  # the log file keeps the error too
-            handler.stream.write(f"reviewflow: error: {exc}\n")
+        if args.log is not None:  # the log file keeps the error too
+            handlers[0].stream.write(f"reviewflow: error: {exc}\n")
         return 1
     except Exception:
         if args.log is None:
