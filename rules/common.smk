@@ -41,7 +41,7 @@ MANUSCRIPT_SOURCES = sorted(
 PACKAGE_SOURCES = sorted(str(p) for p in Path(reviewflow.__file__).parent.rglob("*.py"))
 
 try:
-    RAW_STAMPS = refresh_stamps(RAW, STAMPS)
+    RAW_STAMPS = refresh_stamps(RAW, STAMPS, ".snakemake/reviewflow/stamp-cache.json")
     refresh_git_stamp(GIT_STAMP)
 except ReviewflowError as exc:
     raise SystemExit(f"reviewflow: error: {exc}") from None

@@ -32,6 +32,7 @@ STAGE_MODULES = [
     "render",
     "export",
     "provenance",
+    "recovery",
 ]
 _QUIET_FORMAT = "reviewflow %(levelname)s: %(message)s"
 

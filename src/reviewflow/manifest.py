@@ -116,7 +116,6 @@ def hash_raw_files(raw_dir: str | Path) -> dict[str, str]:
 
 
 STAMP_SUFFIX = ".sha256"
-_STAMP_CACHE = ".stat-cache.json"
 
 
 def _stat_key(path: Path) -> list[int]:
@@ -125,18 +124,21 @@ def _stat_key(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def refresh_stamps(raw_dir: str | Path, stamp_dir: str | Path) -> dict[str, Path]:
+def refresh_stamps(
+    raw_dir: str | Path, stamp_dir: str | Path, cache_path: str | Path | None = None
+) -> dict[str, Path]:
     """Bring ``<stamp_dir>/<rel>.sha256`` in line with the raw files; return ``{rel: stamp}``.
 
     A stamp is rewritten only when its file's hash changes, so its mtime is the time the
-    content last changed. Stamps of removed files are deleted. Files whose size, mtime, ctime
-    and inode are unchanged since the last call are not re-hashed (the cache), so calling this
-    each time Snakemake parses the workflow stays cheap.
+    content last changed. Stamps of removed files are deleted. With ``cache_path``, files whose
+    size, mtime, ctime and inode are unchanged since the last call are not re-hashed, so
+    calling this each time Snakemake parses the workflow stays cheap. (The cache holds
+    machine-specific numbers, so it belongs outside data/processed, which is byte-identical
+    between builds.)
     """
     raw_dir, stamp_dir = Path(raw_dir), Path(stamp_dir)
-    cache_path = stamp_dir / _STAMP_CACHE
     try:
-        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+        cache = json.loads(Path(cache_path).read_text(encoding="utf-8")) if cache_path else {}
     except (OSError, ValueError):
         cache = {}
     stamps, new_cache = {}, {}
@@ -153,7 +155,7 @@ def refresh_stamps(raw_dir: str | Path, stamp_dir: str | Path) -> dict[str, Path
     for old in stamp_dir.rglob("*" + STAMP_SUFFIX) if stamp_dir.is_dir() else []:
         if old.relative_to(stamp_dir).as_posix()[: -len(STAMP_SUFFIX)] not in stamps:
             old.unlink()
-    if new_cache != cache:
+    if cache_path and new_cache != cache:
         files.write_json(new_cache, cache_path)
     return stamps
 
