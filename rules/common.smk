@@ -57,6 +57,13 @@ def raw_inputs(rels):
     return [raw_input(rel) for rel in rels]
 
 
+def raw_files_under(folder, suffix=""):
+    """Paths (relative to data/raw) of the raw files in ``folder`` ending in ``suffix``, e.g.
+    one ASReview export per reviewer; give them to raw_inputs() for a rule's input."""
+    prefix = str(folder).rstrip("/") + "/"
+    return sorted(r for r in RAW_STAMPS if r.startswith(prefix) and r.endswith(suffix))
+
+
 def optional_raw(rel):
     """[stamp] when data/raw/<rel> exists, else []: for inputs a review may leave out."""
     return [raw_input(rel)] if str(rel) in RAW_STAMPS else []

@@ -48,3 +48,26 @@ def test_hostile_file_and_folder_names_build_and_run_nothing(tmp_path: Path) -> 
     assert (project / "manuscript" / "_output" / "index.html").is_file()
     records = (project / "data" / "processed" / "records" / "records.csv").read_text("utf-8")
     assert "touch PWNED1" in records  # the name is data: kept verbatim as the record's source
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rules/screening.smk (screening branch) still pastes the ASReview file names into"
+    " its shell command unquoted; remove this marker when that branch quotes them",
+)
+def test_hostile_asreview_export_name_runs_nothing(tmp_path: Path) -> None:
+    """The probe's case: an ASReview export named `x$(touch PWNED).csv`."""
+    project = copy_workflow(tmp_path / "project")
+    config = project / "config" / "config.yaml"
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["screening"]["format"] = "asreview"
+    config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    folder = project / "data" / "raw" / "screening" / "title_abstract"
+    folder.mkdir()
+    (folder / "x$(touch PWNED).csv").write_text("title,asreview_label\nT,1\n", encoding="utf-8")
+    manifest.update(project / "data" / "raw")
+
+    target = "data/processed/screening/title_abstract.csv"
+    proc = run_snakemake(project, target, check=False)
+    assert sorted(p.name for p in tmp_path.rglob("PWNED*")) == []
+    assert proc.returncode == 0 or "reviewflow: error:" in proc.stderr, proc.stderr[-3000:]
