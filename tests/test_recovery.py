@@ -46,17 +46,21 @@ def snakemake_env() -> dict[str, str]:
 
 def kill_when_started(project: Path, marker: str, timeout: float = 600) -> None:
     """Start a build and SIGKILL Snakemake and all its jobs once ``marker`` appears."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete"],
-        cwd=project,
-        env=snakemake_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    console = project.parent / "killed-build.log"
+    with open(console, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete"],
+            cwd=project,
+            env=snakemake_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + timeout
     while not (project / marker).exists():
-        assert proc.poll() is None, f"the build ended before {marker} appeared"
+        if proc.poll() is not None:
+            tail = console.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise AssertionError(f"the build ended before {marker} appeared:\n{tail}")
         assert time.monotonic() < deadline, f"{marker} never appeared"
         time.sleep(0.05)
     time.sleep(0.3)

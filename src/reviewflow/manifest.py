@@ -118,6 +118,15 @@ def hash_raw_files(raw_dir: str | Path) -> dict[str, str]:
 STAMP_SUFFIX = ".sha256"
 
 
+def write_if_changed(text: str, path: str | Path) -> bool:
+    """Write ``text`` unless ``path`` already holds it, so the mtime marks real changes only."""
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    files.write_text(text, path)
+    return True
+
+
 def _stat_key(path: Path) -> list[int]:
     """Changes whenever the content may have: ctime moves on every write, even `cp -p`."""
     st = os.stat(path)
@@ -147,11 +156,9 @@ def refresh_stamps(
         cached = cache.get(rel)
         digest = cached[1] if cached and cached[0] == key else sha256_file(raw_dir / rel)
         new_cache[rel] = [key, digest]
-        stamp = stamp_dir / (rel + STAMP_SUFFIX)
-        if not stamp.is_file() or stamp.read_text(encoding="utf-8") != digest + "\n":
-            files.write_text(digest + "\n", stamp)
-            log.info("raw file changed: %s", rel)
-        stamps[rel] = stamp
+        stamps[rel] = stamp_dir / (rel + STAMP_SUFFIX)
+        if write_if_changed(digest + "\n", stamps[rel]):
+            log.info("new content: %s", rel)
     for old in stamp_dir.rglob("*" + STAMP_SUFFIX) if stamp_dir.is_dir() else []:
         if old.relative_to(stamp_dir).as_posix()[: -len(STAMP_SUFFIX)] not in stamps:
             old.unlink()

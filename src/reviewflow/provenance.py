@@ -6,7 +6,8 @@ same inputs on the same machine write the same bytes.
 
 ``dirty`` is true when any tracked file differs from the commit. Snakemake cannot see that
 state, so ``refresh_git_stamp`` writes it to a stamp file (rewritten only when it changes)
-that the provenance rule takes as input: committing, or editing any tracked file, re-runs it.
+that the provenance rule takes as input: a new commit, or a clean tree turning dirty or back,
+re-runs it (edits to notebooks, manuscript, config and package code re-run it as inputs).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
-from reviewflow.manifest import MANIFEST_NAME, read_manifest, sha256_file
+from reviewflow.manifest import MANIFEST_NAME, read_manifest, sha256_file, write_if_changed
 from reviewflow.render import RENDERERS, choose_renderer
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,7 @@ def git_info(cwd: Path | None = None) -> dict[str, Any]:
 def refresh_git_stamp(path: str | Path, cwd: Path | None = None) -> dict[str, Any]:
     """Write the git state to ``path`` only if it differs from what is there; return it."""
     state = git_info(cwd)
-    text = json.dumps(state, sort_keys=True) + "\n"
-    path = Path(path)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        files.write_text(text, path)
+    write_if_changed(json.dumps(state, sort_keys=True) + "\n", path)
     return state
 
 
