@@ -12,7 +12,10 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: paper test lint lock clean
 
+# `reviewflow recover` first: after a killed build it removes the stale Snakemake lock (only
+# when no Snakemake runs here) and partial files; --rerun-incomplete redoes unfinished jobs.
 paper: $(READY)
+	reviewflow recover --dir "$(REVIEW)"
 	snakemake --cores $(CORES) --rerun-incomplete --directory "$(REVIEW)"
 
 test: $(READY)

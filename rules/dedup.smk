@@ -5,9 +5,7 @@
 rule deduplicate:
     input:
         records=PROCESSED / "records" / "records.csv",
-        decisions=lambda wildcards: [
-            p for p in [RAW / "dedup_decisions.csv"] if p.exists()
-        ],
+        decisions=optional_raw("dedup_decisions.csv"),
     output:
         links=PROCESSED / "dedup" / "links.csv",
         studies=PROCESSED / "dedup" / "studies.csv",
@@ -21,5 +19,5 @@ rule deduplicate:
         decisions=RAW / "dedup_decisions.csv",
         out_dir=PROCESSED / "dedup",
     shell:
-        "reviewflow dedup --records {input.records} --decisions {params.decisions}"
-        " --out-dir {params.out_dir} 2> {log}"
+        "reviewflow --log {log:q} dedup --records {input.records:q}"
+        " --decisions {params.decisions:q} --out-dir {params.out_dir:q}"

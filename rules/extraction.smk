@@ -7,8 +7,8 @@ from reviewflow.notebooks import config_parameters
 rule extraction:
     input:
         notebook="notebooks/extraction.ipynb",
-        codebook=RAW / "extraction" / "codebook.yaml",
-        extraction=RAW / "extraction" / "extraction.csv",
+        codebook=raw_input("extraction/codebook.yaml"),
+        extraction=raw_input("extraction/extraction.csv"),
         full_text=PROCESSED / "screening" / "full_text.csv",
         studies=PROCESSED / "dedup" / "studies.csv",
     output:
@@ -24,10 +24,13 @@ rule extraction:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        codebook=RAW / "extraction" / "codebook.yaml",
+        extraction=RAW / "extraction" / "extraction.csv",
+        # already shell-quoted, one `-p KEY VALUE` per setting (notebooks.config_parameters)
         config=config_parameters(config.get("extraction")),
     shell:
-        "reviewflow notebook {input.notebook} {output.notebook}"
-        " -p codebook {input.codebook} -p extraction {input.extraction}"
-        " -p full_text {input.full_text} -p studies {input.studies}"
-        " -p output {output.included} -p codebook_table {output.codebook}"
-        " {params.config} 2> {log} || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow --log {log:q} notebook {input.notebook:q} {output.notebook:q}"
+        " -p codebook {params.codebook:q} -p extraction {params.extraction:q}"
+        " -p full_text {input.full_text:q} -p studies {input.studies:q}"
+        " -p output {output.included:q} -p codebook_table {output.codebook:q}"
+        " {params.config}"

@@ -3,8 +3,8 @@
 
 rule import_records:
     input:
-        log=RAW / "searches.yaml",
-        exports=search_export_files,
+        log=raw_input("searches.yaml"),
+        exports=lambda wildcards: raw_inputs(search_export_files()),
     output:
         records=PROCESSED / "records" / "records.csv",
         report=PROCESSED / "records" / "import_report.json",
@@ -12,9 +12,11 @@ rule import_records:
         "logs/import_records.log",
     conda:
         "../envs/reviewflow.yaml"
+    params:
+        search_log=RAW / "searches.yaml",
     shell:
-        "reviewflow import --search-log {input.log} --out {output.records}"
-        " --report {output.report} 2> {log}"
+        "reviewflow --log {log:q} import --search-log {params.search_log:q}"
+        " --out {output.records:q} --report {output.report:q}"
 
 
 rule export_library:
@@ -28,5 +30,5 @@ rule export_library:
     conda:
         "../envs/reviewflow.yaml"
     shell:
-        "reviewflow export --studies {input.studies} --ris {output.ris}"
-        " --bib {output.bib} 2> {log}"
+        "reviewflow --log {log:q} export --studies {input.studies:q}"
+        " --ris {output.ris:q} --bib {output.bib:q}"

@@ -1,6 +1,6 @@
 # Stage 0: the raw inputs must be exactly those the manifest lists.
-# Input lists every file under data/raw (found when the DAG is built), so adding, editing or
-# removing any raw file re-runs the check. On failure the message names the files.
+# Input is every raw file's stamp (rules/common.smk), so editing, adding or removing any raw
+# file re-runs the check. On failure the message names the files.
 
 
 # Before any job of a real run starts (not in dry runs), check the raw files against the
@@ -20,17 +20,15 @@ onstart:
 rule verify_manifest:
     input:
         manifest=RAW / "MANIFEST.sha256",
-        raw=lambda wildcards: sorted(
-            str(p)
-            for p in RAW.rglob("*")
-            if p.is_file() and p != RAW / "MANIFEST.sha256"
-        ),
+        raw=sorted(str(stamp) for stamp in RAW_STAMPS.values()),
     output:
         PROCESSED / "manifest" / "verified.sha256",
     log:
         "logs/verify_manifest.log",
     conda:
         "../envs/reviewflow.yaml"
+    params:
+        raw_dir=RAW,
     shell:
-        "reviewflow manifest --check --raw-dir data/raw --out {output} 2> {log}"
-        " || {{ cat {log} >&2; exit 1; }}"
+        "reviewflow --log {log:q} manifest --check --raw-dir {params.raw_dir:q}"
+        " --out {output:q}"

@@ -4,9 +4,6 @@
 # when installed, otherwise pandoc + typst.
 import json
 import os
-from pathlib import Path
-
-from reviewflow.render import ASSETS as RENDER_ASSETS
 
 MANUSCRIPT_TABLES = [
     "search_sources",
@@ -15,27 +12,16 @@ MANUSCRIPT_TABLES = [
     "audit_trail",
     "included_studies",
 ]
-# Every source file of the paper (the review's text, settings and background bibliography,
-# and the engine's filters, Typst header and CSS), so an edit to any of them re-renders.
-# Listed by pattern, so files a renderer leaves behind (Quarto's index.typ, .quarto/, the
-# mirrored _reviewflow/ and _figures/) never count as sources.
-MANUSCRIPT_SOURCES = sorted(
-    str(p)
-    for pattern in ("*.qmd", "_quarto.yml", "*.bib")
-    for p in Path("manuscript").glob(pattern)
-) + sorted(
-    str(p) for p in RENDER_ASSETS.rglob("*") if p.suffix in (".lua", ".typ", ".css")
-)
 
 
 rule manuscript_results:
     input:
-        search_log="data/raw/searches.yaml",
+        search_log=raw_input("searches.yaml"),
+        classes=raw_input("provenance_classes.yaml"),
         records="data/processed/records/records.csv",
         studies="data/processed/dedup/studies.csv",
         links="data/processed/dedup/links.csv",
         dedup_report="data/processed/dedup/dedup_report.json",
-        classes="data/raw/provenance_classes.yaml",
         prisma="data/processed/prisma/counts.json",
         title_abstract="data/processed/screening/title_abstract.csv",
         full_text="data/processed/screening/full_text.csv",
@@ -53,6 +39,8 @@ rule manuscript_results:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        search_log=RAW / "searches.yaml",
+        classes=RAW / "provenance_classes.yaml",
         screening_dir=lambda wildcards, input: os.path.dirname(input.full_text),
         out_dir=lambda wildcards, output: os.path.dirname(output.results),
         published=lambda wildcards, input: os.path.join(
@@ -67,14 +55,13 @@ rule manuscript_results:
             sort_keys=True,
         ),
     shell:
-        "reviewflow results --review {params.review:q} --search-log {input.search_log:q}"
-        " --records {input.records:q} --studies {input.studies:q} --links {input.links:q}"
-        " --dedup-report {input.dedup_report:q}"
-        " --provenance-classes {input.classes:q}"
+        "reviewflow --log {log:q} results --review {params.review:q}"
+        " --search-log {params.search_log:q} --records {input.records:q}"
+        " --studies {input.studies:q} --links {input.links:q}"
+        " --dedup-report {input.dedup_report:q} --provenance-classes {params.classes:q}"
         " --prisma {input.prisma:q} --screening-dir {params.screening_dir:q}"
         " --published {params.published:q} --out-dir {params.out_dir:q}"
-        " --companion-reasons {params.companion_reasons:q} 2> {log:q}"
-        " || {{ cat {log:q} >&2; exit 1; }}"
+        " --companion-reasons {params.companion_reasons:q}"
 
 
 rule render_manuscript:
@@ -88,7 +75,7 @@ rule render_manuscript:
         synthesis=rules.synthesis.output.outdir,
         provenance="data/processed/provenance.json",
         # the paper must disclose every constructed input (reviewflow.disclosure)
-        classes="data/raw/provenance_classes.yaml",
+        classes=raw_input("provenance_classes.yaml"),
     output:
         html="manuscript/_output/index.html",
         pdf="manuscript/_output/index.pdf",
@@ -98,7 +85,6 @@ rule render_manuscript:
         "../envs/reviewflow.yaml"
     params:
         renderer=config.get("manuscript", {}).get("renderer", "auto"),
-    # tee: a failed render's message reaches the console as well as the log.
     shell:
-        "reviewflow render --manuscript-dir manuscript --renderer {params.renderer:q}"
-        " --results {input.results:q} 2>&1 | tee {log:q}"
+        "reviewflow --log {log:q} render --manuscript-dir manuscript"
+        " --renderer {params.renderer:q} --results {input.results:q}"

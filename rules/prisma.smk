@@ -31,7 +31,7 @@ rule prisma:
         out_dir=lambda wildcards, output: Path(output.counts).parent,
         companion_reasons=config["screening"].get("companion_report_reasons", []),
     shell:
-        "reviewflow prisma --records {input.records:q} --links {input.links:q}"
-        " --studies {input.studies:q} --title-abstract {input.title_abstract:q}"
-        " --full-text {input.full_text:q} --companion-reasons {params.companion_reasons:q}"
-        " --out-dir {params.out_dir:q} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"
+        "reviewflow --log {log:q} prisma --records {input.records:q}"
+        " --links {input.links:q} --studies {input.studies:q}"
+        " --title-abstract {input.title_abstract:q} --full-text {input.full_text:q}"
+        " --companion-reasons {params.companion_reasons:q} --out-dir {params.out_dir:q}"

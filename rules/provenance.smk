@@ -1,11 +1,18 @@
 # What this build was made from (input hashes, versions, renderer, git commit), for the
 # supplement. Raw input hashes come from the verified manifest; no timestamps.
+# It re-runs when anything it describes changes: a raw file (through the verified manifest),
+# the config, a notebook, a manuscript source, the package's code, or the git state (commit
+# and dirty flag, kept in a stamp by rules/common.smk).
 
 
 rule provenance:
     input:
         manifest=PROCESSED / "manifest" / "verified.sha256",
         config="config/config.yaml",
+        notebooks=NOTEBOOKS,
+        manuscript=MANUSCRIPT_SOURCES,
+        package=PACKAGE_SOURCES,
+        git=GIT_STAMP,
     output:
         PROCESSED / "provenance.json",
     log:
@@ -13,7 +20,9 @@ rule provenance:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        raw_dir=RAW,
         renderer=config.get("manuscript", {}).get("renderer", "auto"),
     shell:
-        "reviewflow provenance --out {output} --raw-dir data/raw --manifest {input.manifest}"
-        " --input {input.config} --renderer {params.renderer} 2> {log}"
+        "reviewflow --log {log:q} provenance --out {output:q} --raw-dir {params.raw_dir:q}"
+        " --manifest {input.manifest:q} --renderer {params.renderer:q}"
+        " --input {input.config:q} {input.notebooks:q} {input.manuscript:q}"

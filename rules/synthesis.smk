@@ -12,9 +12,7 @@ rule synthesis:
         notebook="notebooks/synthesis.ipynb",
         included=PROCESSED / "extraction" / "included_studies.csv",
         # Every file of data/raw/extraction (the codebook and whatever else the notebook reads).
-        extraction=lambda wildcards: sorted(
-            str(p) for p in (RAW / "extraction").rglob("*") if p.is_file()
-        ),
+        extraction=lambda wildcards: raw_inputs(raw_files_under("extraction")),
     output:
         notebook=PROCESSED / "notebooks" / "synthesis.ipynb",
         outdir=report(
@@ -30,9 +28,10 @@ rule synthesis:
     params:
         codebook=RAW / "extraction" / "codebook.yaml",
         extraction_dir=RAW / "extraction",
+        # already shell-quoted, one `-p KEY VALUE` per setting (notebooks.config_parameters)
         config=config_parameters(config.get("synthesis")),
     shell:
-        "reviewflow notebook {input.notebook:q} {output.notebook:q}"
+        "reviewflow --log {log:q} notebook {input.notebook:q} {output.notebook:q}"
         " -p included_studies {input.included:q} -p codebook {params.codebook:q}"
         " -p extraction_dir {params.extraction_dir:q} -p outdir {output.outdir:q}"
-        " {params.config} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"
+        " {params.config}"

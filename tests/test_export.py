@@ -1,4 +1,5 @@
-"""Export writers: generated studies round-trip RIS and BibTeX -> our readers without loss.
+"""Export writers: generated studies round-trip RIS and BibTeX -> our readers without loss,
+and hostile field values cannot add a RIS tag or a BibTeX field (issue 13).
 
 "Without loss" for the exported fields: values are single lines (whitespace runs collapse,
 which both formats do anyway), authors are "Family, Given", pages "start-end".
@@ -9,9 +10,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import bibtexparser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reviewflow.bibliography import paired_braces
 from reviewflow.cli import main
 from reviewflow.export import to_bibtex, to_ris
 from reviewflow.files import write_csv
@@ -20,6 +23,7 @@ from reviewflow.records import TYPES
 
 FIELDS = ["type", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi",
           "abstract"]  # fmt: skip
+TEXT_FIELDS = ["title", "journal", "abstract"]
 
 # Printable text incl. LaTeX specials and accents; no leading/trailing or doubled spaces.
 _chars = st.characters(
@@ -59,6 +63,9 @@ def test_round_trip_ris_and_bibtex(rows):
             back = read_file(path)
             assert len(back) == len(rows)
             for want, got in zip(rows, back, strict=True):
+                if name_ == "x.bib":  # BibTeX cannot hold an unpaired brace safely
+                    want = {**want, **{f: paired_braces(want[f]) for f in TEXT_FIELDS}}
+                    want = {f: " ".join(v.split()) for f, v in want.items()}
                 assert {f: got[f] for f in FIELDS} == {f: want[f] for f in FIELDS}, name_
 
 
@@ -89,3 +96,36 @@ def test_export_cli_is_sorted_and_deterministic(tmp_path):
     assert ris.index("ID  - scopus:1") < ris.index("ID  - wos:2") and "TY  - CHAP" in ris
     bib = outs[0][1].decode()
     assert "@incollection{scopus:1," in bib and "booktitle = {Book}" in bib
+
+
+# The probe's payloads (issue 13): a title that closes its BibTeX braces and adds a link, and
+# line breaks that would start a new RIS tag.
+BIB_PAYLOAD = 'Evaluation of the NDIS\\}, url = "https://evil.example/phish", note = "\\{'
+RIS_PAYLOAD = "Evaluation\nUR  - https://evil.example/phish\nER  - \nTY  - JOUR"
+
+
+def hostile_study(**fields: str) -> dict:
+    base = {"study_id": "s:1", "type": "report", "title": "T", "authors": "Lee, Ann",
+            "year": "2020", "journal": "J", "volume": "", "issue": "", "pages": "", "doi": "",
+            "abstract": ""}  # fmt: skip
+    return {**base, **fields}
+
+
+def test_bibtex_payload_adds_no_field_or_link():
+    study = hostile_study(title=BIB_PAYLOAD, journal=BIB_PAYLOAD, year="2020}, url={x", doi="a}b")
+    parsed = bibtexparser.parse_string(to_bibtex([study]))
+    assert not parsed.failed_blocks
+    [entry] = parsed.entries
+    assert sorted(entry.fields_dict) == ["author", "doi", "journal", "title", "year"]
+
+
+def test_ris_payload_adds_no_tag(tmp_path):
+    study = hostile_study(title=RIS_PAYLOAD, year="2020\nUR  - x", doi="10.1/x\nN1  - y",
+                          authors="Lee, Ann\nUR  - z")  # fmt: skip
+    text = to_ris([study])
+    tags = [line[:2] for line in text.splitlines() if line.strip()]
+    assert tags == ["TY", "ID", "TI", "AU", "PY", "T2", "DO", "ER"], text
+    path = tmp_path / "x.ris"
+    path.write_text(text, encoding="utf-8")
+    [back] = read_file(path)
+    assert back["title"] == " ".join(RIS_PAYLOAD.split()) and back["url"] == ""

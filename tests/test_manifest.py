@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -227,7 +228,10 @@ def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
     assert (project / VERIFIED).read_bytes() == (raw / "MANIFEST.sha256").read_bytes()
     record = json.loads((project / "data/processed/provenance.json").read_text("utf-8"))
     assert set(record["inputs"]["raw"]) == set(manifest.list_raw_files(raw))
-    assert set(record["inputs"]["other"]) == {"config/config.yaml"}
+    sources = {p.relative_to(project).as_posix() for p in project.glob("notebooks/*.ipynb")}
+    assert {"config/config.yaml", "manuscript/index.qmd"} | sources <= set(
+        record["inputs"]["other"]
+    )
     assert (project / "logs" / "verify_manifest.log").is_file()
 
     with open(raw / "searches.yaml", "a", encoding="utf-8") as fh:
@@ -249,3 +253,98 @@ def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
     assert re.search(r"changed: searches\.yaml \(line \d+\)", proc.stderr), proc.stderr
     assert "unlisted: exports/notes.txt" in proc.stderr
     assert not (project / VERIFIED).exists()  # Snakemake removed the stale verified copy
+
+
+# --- special files are refused (issue 13): reading a FIFO or /dev/zero never ends ---------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link_to_device", "link_to_fifo", "broken_link"])
+def test_special_files_are_refused_by_name(raw: Path, kind: str) -> None:
+    manifest.update(raw)
+    target = raw / "exports" / "odd.ris"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "link_to_device":
+        target.symlink_to("/dev/zero")
+    elif kind == "link_to_fifo":
+        os.mkfifo(raw / "pipe")
+        target.symlink_to(raw / "pipe")
+    else:
+        target.symlink_to(raw / "nowhere")
+    for call in (manifest.check, manifest.update, manifest.hash_raw_files):
+        with pytest.raises(ReviewflowError) as err:
+            call(raw)
+        assert "odd.ris" in str(err.value) or "pipe" in str(err.value)
+
+
+def test_link_to_a_regular_file_is_hashed(raw: Path) -> None:
+    (raw / "exports" / "alias.ris").symlink_to(raw / "exports" / "b.ris")
+    assert manifest.hash_raw_files(raw)["exports/alias.ris"] == SHA_A
+
+
+def test_linked_folder_is_refused(raw: Path, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (raw / "linked").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ReviewflowError, match="symbolic link to a folder") as err:
+        manifest.list_raw_files(raw)
+    assert err.value.path.endswith("linked")
+
+
+# --- content stamps (issue 13): content, not mtime, decides what re-runs -------------------
+
+
+def stamp_times(stamps: dict[str, Path]) -> dict[str, int]:
+    return {rel: p.stat().st_mtime_ns for rel, p in stamps.items()}
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_stamps_hold_hashes_and_change_only_with_content(
+    raw: Path, tmp_path: Path, cached: bool
+) -> None:
+    stamp_dir = tmp_path / "stamps"
+    cache = tmp_path / "cache.json" if cached else None
+    stamps = manifest.refresh_stamps(raw, stamp_dir, cache)
+    assert set(stamps) == set(manifest.list_raw_files(raw))
+    assert stamps["exports/b.ris"].read_text(encoding="utf-8") == SHA_A + "\n"
+    before = stamp_times(stamps)
+
+    target = raw / "exports" / "b.ris"
+    os.utime(target, ns=(1, 1))  # mtime-only change: no stamp moves
+    assert stamp_times(manifest.refresh_stamps(raw, stamp_dir, cache)) == before
+
+    old = target.stat()
+    target.write_bytes(b"omega\n")  # same size, old mtime restored (cp -p, rsync -a, tar)
+    os.utime(target, ns=(old.st_atime_ns, old.st_mtime_ns))
+    after = stamp_times(manifest.refresh_stamps(raw, stamp_dir, cache))
+    assert [rel for rel in after if after[rel] != before[rel]] == ["exports/b.ris"]
+    assert (
+        stamps["exports/b.ris"]
+        .read_text(encoding="utf-8")
+        .startswith(hashlib.sha256(b"omega\n").hexdigest())
+    )
+
+
+def test_stamps_of_removed_files_go_and_new_files_get_one(raw: Path, tmp_path: Path) -> None:
+    stamp_dir = tmp_path / "stamps"
+    manifest.refresh_stamps(raw, stamp_dir)
+    (raw / "exports" / "b.ris").unlink()
+    (raw / "exports" / "c.ris").write_bytes(b"alpha\n")
+    stamps = manifest.refresh_stamps(raw, stamp_dir)
+    assert "exports/b.ris" not in stamps
+    assert not (stamp_dir / "exports" / "b.ris.sha256").exists()
+    assert (stamp_dir / "exports" / "c.ris.sha256").read_text(encoding="utf-8") == SHA_A + "\n"
+
+
+def test_stamps_rehash_only_files_whose_stat_changed(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamp_dir, cache = tmp_path / "stamps", tmp_path / "cache.json"
+    manifest.refresh_stamps(raw, stamp_dir, cache)
+    hashed = []
+    real = manifest.sha256_file
+    monkeypatch.setattr(manifest, "sha256_file", lambda p: hashed.append(p) or real(p))
+    manifest.refresh_stamps(raw, stamp_dir, cache)
+    assert hashed == []
+    (raw / "searches.yaml").write_text("searches: [x]\n", encoding="utf-8")
+    manifest.refresh_stamps(raw, stamp_dir, cache)
+    assert hashed == [raw / "searches.yaml"]

@@ -125,8 +125,7 @@ def test_missing_manifest_is_a_clear_error(project: Path) -> None:
         provenance.build(Path("data/raw"))
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
-def test_git_commit_recorded_inside_a_repository(project: Path) -> None:
+def git_commit_all(project: Path) -> None:
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -136,12 +135,35 @@ def test_git_commit_recorded_inside_a_repository(project: Path) -> None:
     }
     for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "x"]):
         subprocess.run(["git", *cmd], cwd=project, env=env, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_git_commit_recorded_inside_a_repository(project: Path) -> None:
+    git_commit_all(project)
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert provenance.git_info() == {"commit": head, "dirty": False}
     (project / "config" / "config.yaml").write_text("review: {title: U}\n", encoding="utf-8")
     assert provenance.git_info() == {"commit": head, "dirty": True}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_git_stamp_changes_only_with_the_git_state(project: Path) -> None:
+    """An uncommitted edit to any tracked file (here a notebook) makes the build dirty; the
+    stamp the provenance rule takes as input is rewritten then, and only then."""
+    notebook = project / "notebooks" / "synthesis.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_text('{"cells": []}\n', encoding="utf-8")
+    git_commit_all(project)
+    stamp = project / "data" / "processed" / "manifest" / "git.json"
+    assert provenance.refresh_git_stamp(stamp)["dirty"] is False
+    before = stamp.stat().st_mtime_ns
+    provenance.refresh_git_stamp(stamp)
+    assert stamp.stat().st_mtime_ns == before
+    notebook.write_text('{"cells": [], "x": 1}\n', encoding="utf-8")
+    assert provenance.refresh_git_stamp(stamp)["dirty"] is True
+    assert json.loads(stamp.read_text(encoding="utf-8"))["dirty"] is True
 
 
 def test_key_packages_are_the_declared_runtime_dependencies() -> None:

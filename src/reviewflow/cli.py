@@ -3,6 +3,9 @@
 Each stage module exposes ``register(subparsers)``, adding its own sub-command whose
 ``func(args)`` does the work. Snakemake rules call these same commands, so every stage can
 be run and tested without Snakemake.
+
+``--log FILE`` is how every rule logs: the whole log goes to the file and warnings and errors
+also to stderr, so Snakemake's console shows why a job failed without a shell idiom per rule.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 from reviewflow import __version__
 from reviewflow.errors import ReviewflowError
@@ -29,32 +33,71 @@ STAGE_MODULES = [
     "render",
     "export",
     "provenance",
+    "recovery",
 ]
+_QUIET_FORMAT = "reviewflow %(levelname)s: %(message)s"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reviewflow", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"reviewflow {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument(
+        "--log",
+        type=Path,
+        metavar="FILE",
+        help="write the full log to FILE; warnings and errors also go to stderr",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="<stage>")
     for name in STAGE_MODULES:
         importlib.import_module(f"reviewflow.{name}").register(sub)
     return parser
 
 
+def _handlers(args: argparse.Namespace, root: logging.Logger) -> list[logging.Handler]:
+    """The log file if given, and stderr (everything, or warnings and errors only with -q or
+    --log) unless the host process already logs somewhere (as under pytest)."""
+    handlers: list[logging.Handler] = []
+    if args.log is not None:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        logfile = logging.FileHandler(args.log, mode="w", encoding="utf-8")
+        logfile.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(logfile)
+    if not root.handlers:
+        quiet = args.quiet or args.log is not None
+        console = logging.StreamHandler(sys.stderr)
+        console.setLevel(logging.WARNING if quiet else logging.INFO)
+        console.setFormatter(logging.Formatter(_QUIET_FORMAT if quiet else "%(message)s"))
+        handlers.append(console)
+    return handlers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="reviewflow %(levelname)s: %(message)s" if args.quiet else "%(message)s",
-        stream=sys.stderr,
-    )
+    root = logging.getLogger()
+    handlers = _handlers(args, root)
+    level = root.level
+    root.setLevel(logging.INFO)
+    for handler in handlers:
+        root.addHandler(handler)
     try:
         args.func(args)
     except ReviewflowError as exc:
         print(f"reviewflow: error: {exc}", file=sys.stderr)
+        if args.log is not None:  # the log file keeps the error too
+            handlers[0].stream.write(f"reviewflow: error: {exc}\n")
         return 1
+    except Exception:
+        if args.log is None:
+            raise
+        logging.getLogger("reviewflow").exception("unexpected error (a bug; please report it)")
+        return 1
+    finally:  # main() may run many times in one process (tests): leave logging as found
+        root.setLevel(level)
+        for handler in handlers:
+            root.removeHandler(handler)
+            handler.close()
     return 0
 
 

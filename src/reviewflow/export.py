@@ -3,13 +3,13 @@
 RIS is written with rispy and BibTeX with bibtexparser v2, one entry per study, in study-id
 order; the study id is the RIS ``ID`` and the BibTeX key, so a Zotero/EndNote library can be
 matched back to the review's tables. Both files read back through our own readers to the
-same fields (tests/test_export.py checks that property).
+same fields (tests/test_export.py checks that property). Values are escaped for each format
+(``bibliography.tex`` for BibTeX; one line per RIS value), so no field can add a tag or key.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 import bibtexparser
 import pandas as pd
@@ -17,6 +17,7 @@ import rispy
 from bibtexparser import model
 
 from reviewflow import files
+from reviewflow.bibliography import tex, verbatim
 from reviewflow.records import SEPARATOR
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ _BIB_CONTAINER = {"incollection": "booktitle", "inproceedings": "booktitle"}
 
 
 def _one_line(value: str) -> str:
-    """RIS and BibTeX values are single logical lines here: collapse runs of whitespace."""
+    """Collapse runs of whitespace: a line break in a RIS value would start a new tag."""
     return " ".join(str(value).split())
 
 
@@ -52,31 +53,19 @@ def ris_entry(study: dict) -> dict:
     start, end = _split_pages(study.get("pages", ""))
     entry = {
         "type_of_reference": RIS_TYPES.get(study.get("type", ""), "GEN"),
-        "id": study["study_id"],
+        "id": _one_line(study["study_id"]),
         "title": _one_line(study.get("title", "")),
         "authors": [a for a in (_one_line(x) for x in study.get("authors", "").split(";")) if a],
-        "year": study.get("year", ""),
+        "year": _one_line(study.get("year", "")),
         "secondary_title": _one_line(study.get("journal", "")),
         "volume": _one_line(study.get("volume", "")),
         "number": _one_line(study.get("issue", "")),
         "start_page": start,
         "end_page": end if end != start else "",
-        "doi": study.get("doi", ""),
+        "doi": _one_line(study.get("doi", "")),
         "abstract": _one_line(study.get("abstract", "")),
     }
     return {k: v for k, v in entry.items() if v}
-
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
-    "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}  # fmt: skip
-_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
-
-
-def latex_escape(value: str) -> str:
-    """Escape the characters that would break a BibTeX value or be read as LaTeX."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], _one_line(value))
 
 
 def bibtex_entry(study: dict) -> model.Entry:
@@ -94,7 +83,11 @@ def bibtex_entry(study: dict) -> model.Entry:
         "abstract": study.get("abstract", ""),
     }
     # bibtexparser's writer adds the enclosing braces.
-    fields = [model.Field(k, latex_escape(v)) for k, v in values.items() if v.strip()]
+    fields = [
+        model.Field(k, verbatim(v) if k == "doi" else tex(v))
+        for k, v in values.items()
+        if v.strip()
+    ]
     return model.Entry(etype, study["study_id"], fields)
 
 

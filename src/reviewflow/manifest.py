@@ -4,14 +4,24 @@
 to ``data/raw`` and sorted), so anyone can also check it with ``sha256sum -c``. It lists every
 file under ``data/raw`` except itself. ``--check`` stops the build with the names of changed,
 missing and unlisted files; ``--update`` rewrites it, which is how a change is made on purpose.
+
+Only regular files (or symlinks to them) may live there: a FIFO or device would hang or never
+end the hash, so it stops the build with its name.
+
+``refresh_stamps`` gives each raw file a stamp whose content is the file's hash and which is
+rewritten only when that hash changes. Rules take the stamps as inputs, so content, not
+mtime, decides what re-runs: an edit that keeps the old mtime (``cp -p``, ``rsync -a``, tar)
+re-runs everything downstream, and an mtime-only ``touch`` re-runs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,11 +82,30 @@ def list_raw_files(raw_dir: str | Path) -> list[str]:
     found = []
     for root, dirs, names in os.walk(raw_dir):
         dirs.sort()
+        for name in dirs:  # os.walk does not enter linked folders: their files would go unhashed
+            if (Path(root) / name).is_symlink():
+                raise ReviewflowError(
+                    "symbolic link to a folder; copy the files into data/raw instead",
+                    path=Path(root) / name,
+                )
         for name in names:
-            rel = (Path(root) / name).relative_to(raw_dir).as_posix()
+            path = Path(root) / name
+            rel = path.relative_to(raw_dir).as_posix()
             if rel != MANIFEST_NAME:
+                _require_regular(path)
                 found.append(rel)
     return sorted(found)
+
+
+def _require_regular(path: Path) -> None:
+    """Refuse FIFOs, devices, sockets and broken links (reading one may hang for ever)."""
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks: a link to /dev/zero is a device
+    except OSError as exc:
+        raise ReviewflowError(f"cannot read file: {exc.strerror}", path=path) from None
+    if not stat.S_ISREG(mode):
+        kind = "FIFO" if stat.S_ISFIFO(mode) else "device, socket or other special file"
+        raise ReviewflowError(f"not a regular file ({kind}); raw inputs must be files", path=path)
 
 
 def hash_raw_files(raw_dir: str | Path) -> dict[str, str]:
@@ -84,6 +113,58 @@ def hash_raw_files(raw_dir: str | Path) -> dict[str, str]:
     paths = list_raw_files(raw_dir)
     log.info("hashing %d raw file(s) under %s", len(paths), raw_dir)
     return {rel: sha256_file(Path(raw_dir) / rel) for rel in paths}
+
+
+STAMP_SUFFIX = ".sha256"
+
+
+def write_if_changed(text: str, path: str | Path) -> bool:
+    """Write ``text`` unless ``path`` already holds it, so the mtime marks real changes only."""
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    files.write_text(text, path)
+    return True
+
+
+def _stat_key(path: Path) -> list[int]:
+    """Changes whenever the content may have: ctime moves on every write, even `cp -p`."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def refresh_stamps(
+    raw_dir: str | Path, stamp_dir: str | Path, cache_path: str | Path | None = None
+) -> dict[str, Path]:
+    """Bring ``<stamp_dir>/<rel>.sha256`` in line with the raw files; return ``{rel: stamp}``.
+
+    A stamp is rewritten only when its file's hash changes, so its mtime is the time the
+    content last changed. Stamps of removed files are deleted. With ``cache_path``, files whose
+    size, mtime, ctime and inode are unchanged since the last call are not re-hashed, so
+    calling this each time Snakemake parses the workflow stays cheap. (The cache holds
+    machine-specific numbers, so it belongs outside data/processed, which is byte-identical
+    between builds.)
+    """
+    raw_dir, stamp_dir = Path(raw_dir), Path(stamp_dir)
+    try:
+        cache = json.loads(Path(cache_path).read_text(encoding="utf-8")) if cache_path else {}
+    except (OSError, ValueError):
+        cache = {}
+    stamps, new_cache = {}, {}
+    for rel in list_raw_files(raw_dir):
+        key = _stat_key(raw_dir / rel)
+        cached = cache.get(rel)
+        digest = cached[1] if cached and cached[0] == key else sha256_file(raw_dir / rel)
+        new_cache[rel] = [key, digest]
+        stamps[rel] = stamp_dir / (rel + STAMP_SUFFIX)
+        if write_if_changed(digest + "\n", stamps[rel]):
+            log.info("new content: %s", rel)
+    for old in stamp_dir.rglob("*" + STAMP_SUFFIX) if stamp_dir.is_dir() else []:
+        if old.relative_to(stamp_dir).as_posix()[: -len(STAMP_SUFFIX)] not in stamps:
+            old.unlink()
+    if cache_path and new_cache != cache:
+        files.write_json(new_cache, cache_path)
+    return stamps
 
 
 def _escape(path: str) -> tuple[str, str]:

@@ -3,11 +3,17 @@
 Input hashes (from the verified manifest), versions of the packages, Python, Snakemake and
 the renderer, and the git commit. No timestamps and no absolute paths, so two builds from the
 same inputs on the same machine write the same bytes.
+
+``dirty`` is true when any tracked file differs from the commit. Snakemake cannot see that
+state, so ``refresh_git_stamp`` writes it to a stamp file (rewritten only when it changes)
+that the provenance rule takes as input: a new commit, or a clean tree turning dirty or back,
+re-runs it (edits to notebooks, manuscript, config and package code re-run it as inputs).
 """
 
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import json
 import logging
 import platform
 import re
@@ -18,7 +24,7 @@ from typing import Any
 
 from reviewflow import files
 from reviewflow.errors import ReviewflowError
-from reviewflow.manifest import MANIFEST_NAME, read_manifest, sha256_file
+from reviewflow.manifest import MANIFEST_NAME, read_manifest, sha256_file, write_if_changed
 from reviewflow.render import RENDERERS, choose_renderer
 
 log = logging.getLogger(__name__)
@@ -130,6 +136,13 @@ def git_info(cwd: Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
+def refresh_git_stamp(path: str | Path, cwd: Path | None = None) -> dict[str, Any]:
+    """Write the git state to ``path`` only if it differs from what is there; return it."""
+    state = git_info(cwd)
+    write_if_changed(json.dumps(state, sort_keys=True) + "\n", path)
+    return state
+
+
 def _display(path: Path) -> str:
     """A path relative to the working directory when possible (no machine-specific prefix)."""
     try:
@@ -194,11 +207,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--input",
         dest="inputs",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         type=Path,
         metavar="FILE",
-        help="another input to hash, e.g. config/config.yaml (repeatable)",
+        help="other inputs to hash, e.g. config/config.yaml (repeatable)",
     )
     parser.add_argument(
         "--renderer",
