@@ -8,10 +8,8 @@
 
 rule screen:
     input:
-        decisions=screening_decisions,
-        resolutions=lambda wc: [
-            str(p) for p in [RAW / "screening" / "resolutions.csv"] if p.exists()
-        ],
+        decisions=lambda wc: raw_inputs(relative_to_raw(screening_decisions(wc))),
+        resolutions=optional_raw("screening/resolutions.csv"),
         links=PROCESSED / "dedup" / "links.csv",
         studies=PROCESSED / "dedup" / "studies.csv",
         # full text screens the studies included at title/abstract
@@ -30,17 +28,21 @@ rule screen:
     conda:
         "../envs/reviewflow.yaml"
     params:
+        decisions=screening_decisions,
         format=screening_format,
         reasons=config["screening"]["exclusion_reasons"],
         resolutions=lambda wc, input: (
-            ["--resolutions", *input.resolutions] if input.resolutions else []
+            ["--resolutions", str(RAW / "screening" / "resolutions.csv")]
+            if input.resolutions
+            else []
         ),
         previous=lambda wc, input: (
             ["--previous", *input.previous] if input.previous else []
         ),
     shell:
-        "reviewflow screen --stage {wildcards.stage} --decisions {input.decisions:q}"
+        "reviewflow --log {log:q} screen --stage {wildcards.stage}"
+        " --decisions {params.decisions:q}"
         " {params.resolutions:q} {params.previous:q} --links {input.links:q}"
         " --studies {input.studies:q} --format {params.format:q}"
         " --exclusion-reasons {params.reasons:q} --out {output.decisions:q}"
-        " --agreement {output.agreement:q} 2> {log:q} || {{ cat {log:q} >&2; exit 1; }}"
+        " --agreement {output.agreement:q}"
