@@ -5,12 +5,21 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 READY := $(VENV)/.ready
 CORES ?= 2
+# Where the jobs run: profiles/<PROFILE>/ (default: this machine; slurm; kubernetes).
+PROFILE ?= default
 export PATH := $(BIN):$(PATH)
 
-.PHONY: paper test lint lock clean
+.PHONY: paper test lint lock clean cluster-test
 
 paper: $(READY)
-	snakemake --cores $(CORES) --rerun-incomplete
+	snakemake --workflow-profile profiles/$(PROFILE) --cores $(CORES) --rerun-incomplete </dev/null
+
+# Starts the single-node SLURM of cluster/slurm-local.sh (root; installs it with apt-get if
+# absent) and runs the tests that build the flagship through SLURM jobs (a few minutes).
+cluster-test: $(READY)
+	command -v slurmctld >/dev/null || cluster/slurm-local.sh install
+	cluster/slurm-local.sh up
+	pytest -m slow tests/test_cluster.py </dev/null
 
 test: $(READY)
 	pytest

@@ -1,4 +1,5 @@
 # Config validation and the small input functions the stage rules share.
+import math
 from pathlib import Path
 
 import yaml
@@ -15,3 +16,51 @@ def search_export_files(wildcards=None):
     with open(RAW / "searches.yaml", encoding="utf-8") as fh:
         log = yaml.safe_load(fh) or {}
     return sorted(str(RAW / s["file"]) for s in log.get("searches", []) if "file" in s)
+
+
+# --- What each job needs on a cluster (docs/cluster.md) ------------------------------------
+# Figures from benchmarks/resources_benchmark.py (peak summed RSS and wall time of each
+# stage). Import and dedup grow with the number of records; every size doubles with the
+# attempt, so a job SLURM kills for memory or time is resubmitted once with twice the limit
+# (`retries: 1` in profiles/slurm and profiles/kubernetes).
+
+
+def reported_hits(input) -> int:
+    """Records the databases reported (the search log's `hits`): known before the import."""
+    with open(input.log, encoding="utf-8") as fh:
+        log = yaml.safe_load(fh) or {}
+    return sum(int(s.get("hits") or 0) for s in log.get("searches", []))
+
+
+def lines_of(name):
+    """A count for ``sized``: the lines of the input file ``name`` (a CSV table), counted
+    without parsing (about 1 s per GB). A field holding a line break counts twice, which
+    only over-sizes the job."""
+
+    def count(input) -> int:
+        lines = 0
+        with open(input[name], "rb") as fh:
+            while chunk := fh.read(1 << 24):
+                lines += chunk.count(b"\n")
+        return lines
+
+    return count
+
+
+def sized(base, per_1000=0.0, count=None):
+    """A resource callable: ``(base + per_1000 * count(input) / 1000) * attempt``, rounded up.
+
+    ``count`` is evaluated only when the job is about to run, once its input exists."""
+
+    def resource(wildcards, input, attempt):
+        n = count(input) if count else 0
+        return math.ceil((base + per_1000 * n / 1000) * attempt)
+
+    return resource
+
+
+# Jobs of a few seconds run on the submitting host rather than as cluster jobs; the stages
+# after deduplication run as one cluster job (group "review") instead of seven.
+localrules:
+    verify_manifest,
+    provenance,

@@ -12,6 +12,10 @@ rule import_records:
         "logs/import_records.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(300, 12, reported_hits),
+        runtime=sized(5, 0.01, reported_hits),
     shell:
         "reviewflow import --search-log {input.log} --out {output.records}"
         " --report {output.report} 2> {log}"
@@ -27,6 +31,10 @@ rule export_library:
         "logs/export_library.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(300, 4, lines_of("studies")),
+        runtime=sized(5, 0.005, lines_of("studies")),
     shell:
         "reviewflow export --studies {input.studies} --ris {output.ris}"
         " --bib {output.bib} 2> {log}"

@@ -31,6 +31,10 @@ rule verify_manifest:
         "logs/verify_manifest.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500),
+        runtime=sized(5),
     shell:
         "reviewflow manifest --check --raw-dir data/raw --out {output} 2> {log}"
         " || {{ cat {log} >&2; exit 1; }}"

@@ -25,8 +25,14 @@ rule screen_title_abstract:
         agreement=PROCESSED / "screening" / "title_abstract_agreement.json",
     log:
         "logs/screen_title_abstract.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500, 6, lines_of("links")),
+        runtime=sized(5, 0.005, lines_of("links")),
     params:
         resolutions=lambda wc, input: (
             f"--resolutions {input.resolutions}" if input.resolutions else ""
@@ -57,8 +63,14 @@ rule screen_full_text:
         agreement=PROCESSED / "screening" / "full_text_agreement.json",
     log:
         "logs/screen_full_text.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500, 6, lines_of("links")),
+        runtime=sized(5, 0.005, lines_of("links")),
     params:
         resolutions=lambda wc, input: (
             f"--resolutions {input.resolutions}" if input.resolutions else ""

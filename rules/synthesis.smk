@@ -46,8 +46,14 @@ rule synthesis:
         numbers=SYNTHESIS / "synthesis.json",
     log:
         "logs/synthesis/synthesis.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(1000),
+        runtime=sized(10),
     params:
         outdir=SYNTHESIS,
         config=config_parameters(config.get("synthesis")),
