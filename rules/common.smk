@@ -1,5 +1,8 @@
 # Config validation and the small input functions the stage rules share.
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -57,6 +60,53 @@ def sized(base, per_1000=0.0, count=None):
         return math.ceil((base + per_1000 * n / 1000) * attempt)
 
     return resource
+
+
+# What SLURM writes in a job's log when it kills the job (with cgroups, or OverMemoryKill).
+SLURM_KILLED = {
+    "memory": re.compile(r"exceeded (?:job )?memory limit|oom[-_ ]kill", re.I),
+    "time": re.compile(r"DUE TO TIME LIMIT"),
+}
+SLURM_LOG = re.compile(r"\S*slurm_logs/(rule|group)_([^/\s]+)/(?:\S+/)?(\d+)\.log")
+
+
+def slurm_kills(run_logs) -> list[str]:
+    """A message for each job of this run that SLURM killed for memory or time: the rule,
+    the limit (from sacct) and the SLURM log. The plugin itself only says "FAILED".
+    ``run_logs``: the run's log file or files (as `onerror` gets them)."""
+    paths = [run_logs] if isinstance(run_logs, (str, Path)) else run_logs
+    text = "".join(Path(p).read_text(encoding="utf-8", errors="replace") for p in paths)
+    messages = []
+    for path, (kind, name, jobid) in sorted(
+        {m[0]: m.groups() for m in SLURM_LOG.finditer(text)}.items()
+    ):
+        try:
+            job_log = Path(path).read_text(encoding="utf-8", errors="replace")
+            limits = subprocess.run(
+                ["sacct", "-n", "-X", "-P", "-j", jobid, "-o", "ReqMem,Timelimit"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+        except OSError:
+            continue  # the log is gone: the job succeeded
+        mem, runtime = limits[0].split("|") if limits else ["?", "?"]
+        for cause, pattern in SLURM_KILLED.items():
+            if pattern.search(job_log):
+                resource, limit = (
+                    ("mem_mb", mem) if cause == "memory" else ("runtime", runtime)
+                )
+                messages.append(
+                    f"SLURM killed {kind} {name} (SLURM job {jobid}) for exceeding its {resource}"
+                    f" (limit {limit}). SLURM log: {path}. Running the same command again"
+                    f" resumes from there; to give it more, use --set-resources"
+                    f" {name}:{resource}=N (with the profiles' retries: 1, a killed job is retried once at twice the size)."
+                )
+    return messages
+
+
+onerror:
+    for message in slurm_kills(log):
+        print(f"reviewflow: {message}", file=sys.stderr)
 
 
 # Jobs of a few seconds run on the submitting host rather than as cluster jobs; the stages
