@@ -32,7 +32,9 @@ def reported_hits(input) -> int:
     """Records the databases reported (the search log's `hits`): known before the import."""
     with open(input.log, encoding="utf-8") as fh:
         log = yaml.safe_load(fh) or {}
-    return sum(int(s.get("hits") or 0) for s in log.get("searches", []))
+    hits = [s.get("hits") for s in log.get("searches") or [] if isinstance(s, dict)]
+    # Anything but a number counts as none here; the import reports a bad search log.
+    return sum(h for h in hits if isinstance(h, int) and not isinstance(h, bool))
 
 
 def lines_of(name):
@@ -51,13 +53,14 @@ def lines_of(name):
 
 
 def sized(base, per_1000=0.0, count=None):
-    """A resource callable: ``(base + per_1000 * count(input) / 1000) * attempt``, rounded up.
+    """A resource callable: ``base + per_1000 * count(input) / 1000`` rounded up, times the
+    attempt.
 
     ``count`` is evaluated only when the job is about to run, once its input exists."""
 
     def resource(wildcards, input, attempt):
         n = count(input) if count else 0
-        return math.ceil((base + per_1000 * n / 1000) * attempt)
+        return math.ceil(base + per_1000 * n / 1000) * attempt
 
     return resource
 
@@ -99,7 +102,9 @@ def slurm_kills(run_logs) -> list[str]:
                     f"SLURM killed {kind} {name} (SLURM job {jobid}) for exceeding its {resource}"
                     f" (limit {limit}). SLURM log: {path}. Running the same command again"
                     f" resumes from there; to give it more, use --set-resources"
-                    f" {name}:{resource}=N (with the profiles' retries: 1, a killed job is retried once at twice the size)."
+                    f" {name}:{resource}=N"
+                    " (with the profiles' retries: 1, a killed job is retried once at twice"
+                    " the size)."
                 )
     return messages
 
