@@ -36,7 +36,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate_records import generate  # noqa: E402
 
-WORDS = "care policy budget access outcome equity income support choice service".split()
+WORDS = ["care", "policy", "budget", "access", "outcome", "equity", "income", "support"]
+# What a project is made of: the workflow and the flagship's raw data, not its outputs.
+PROJECT = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs", "data"]
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
@@ -121,21 +123,25 @@ def flagship(reviewflow: str) -> list[dict]:
     """Build the flagship in a temporary copy and measure every `reviewflow` command."""
     with tempfile.TemporaryDirectory() as tmp:
         project, bindir, out = Path(tmp) / "project", Path(tmp) / "bin", Path(tmp) / "m.jsonl"
-        project.mkdir()
-        names = ["Snakefile", "rules", "config", "notebooks", "manuscript", "report", "envs", "data"]
-        for name in names:
-            src = REPO / name
-            ignore = shutil.ignore_patterns("_output", ".quarto", "processed")
-            (shutil.copytree(src, project / name, ignore=ignore) if src.is_dir()
-             else shutil.copy2(src, project / name))  # fmt: skip
+        ignore = shutil.ignore_patterns("_output", ".quarto", "processed")
+        for name in PROJECT:
+            src, dest = REPO / name, project / name
+            if src.is_dir():
+                shutil.copytree(src, dest, ignore=ignore)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest)
         bindir.mkdir()
         wrapper = bindir / "reviewflow"
         wrapper.write_text(
-            WRAPPER.format(python=sys.executable, benchmarks=str(HERE), real=reviewflow, out=str(out))
+            WRAPPER.format(
+                python=sys.executable, benchmarks=f"{HERE}", real=reviewflow, out=f"{out}"
+            )
         )
         wrapper.chmod(0o755)
-        env = {**os.environ, "PATH": f"{bindir}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
-        measure([sys.executable, "-m", "snakemake", "--cores", "1", "--quiet"], cwd=project, env=env)
+        path = f"{bindir}:{Path(sys.executable).parent}:{os.environ['PATH']}"
+        snakemake = [sys.executable, "-m", "snakemake", "--cores", "1", "--quiet"]
+        measure(snakemake, cwd=project, env={**os.environ, "PATH": path})
         rows = [{"review": "flagship", **json.loads(line)} for line in out.read_text().splitlines()]
     for row in rows:
         print(json.dumps(row), flush=True)
