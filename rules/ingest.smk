@@ -14,8 +14,8 @@ rule import_records:
         "../envs/reviewflow.yaml"
     threads: 1
     resources:
-        mem_mb=sized(300, 12, reported_hits),
-        runtime=sized(5, 0.01, reported_hits),
+        mem_mb=sized(300, 14, reported_hits),
+        runtime=sized(5, 0.03, reported_hits),
     shell:
         "reviewflow import --search-log {input.log} --out {output.records}"
         " --report {output.report} 2> {log}"
