@@ -15,7 +15,7 @@ rule import_records:
     threads: 1
     resources:
         mem_mb=sized(300, 14, reported_hits),
-        runtime=sized(5, 0.03, reported_hits),
+        runtime=sized(5, 0.05, reported_hits),
     shell:
         "reviewflow import --search-log {input.log} --out {output.records}"
         " --report {output.report} 2> {log}"

@@ -19,8 +19,8 @@ from snakemake.settings.types import ResourceSettings
 # (docs/cluster.md): (rule, records, peak MB, seconds). A declared size below one of these
 # would get the job killed.
 MEASURED = [
-    ("import_records", 100_000, 1_400, 60),
-    ("deduplicate", 100_000, 900, 60),
+    ("import_records", 100_000, 1_222, 198),
+    ("deduplicate", 100_000, 707, 109),
     ("deduplicate", 1_000_000, 5_000, 100),
 ]
 
