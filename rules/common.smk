@@ -79,34 +79,41 @@ def slurm_kills(run_logs) -> list[str]:
     ``run_logs``: the run's log file or files (as `onerror` gets them)."""
     paths = [run_logs] if isinstance(run_logs, (str, Path)) else run_logs
     text = "".join(Path(p).read_text(encoding="utf-8", errors="replace") for p in paths)
+    jobs = {m[0]: m.groups() for m in SLURM_LOG.finditer(text)}
     messages = []
-    for path, (kind, name, jobid) in sorted(
-        {m[0]: m.groups() for m in SLURM_LOG.finditer(text)}.items()
-    ):
+    for path, (kind, name, jobid) in sorted(jobs.items()):
         try:
             job_log = Path(path).read_text(encoding="utf-8", errors="replace")
-            limits = subprocess.run(
-                ["sacct", "-n", "-X", "-P", "-j", jobid, "-o", "ReqMem,Timelimit"],
-                capture_output=True,
-                text=True,
-            ).stdout.split()
         except OSError:
-            continue  # the log is gone: the job succeeded
-        mem, runtime = limits[0].split("|") if limits else ["?", "?"]
-        for cause, pattern in SLURM_KILLED.items():
-            if pattern.search(job_log):
-                resource, limit = (
-                    ("mem_mb", mem) if cause == "memory" else ("runtime", runtime)
-                )
-                messages.append(
-                    f"SLURM killed {kind} {name} (SLURM job {jobid}) for exceeding its {resource}"
-                    f" (limit {limit}). SLURM log: {path}. Running the same command again"
-                    f" resumes from there; to give it more, use --set-resources"
-                    f" {name}:{resource}=N"
-                    " (with the profiles' retries: 1, a killed job is retried once at twice"
-                    " the size)."
-                )
+            continue  # the plugin deletes the logs of jobs that succeeded
+        causes = [
+            cause for cause, pattern in SLURM_KILLED.items() if pattern.search(job_log)
+        ]
+        if causes:
+            limits = dict(zip(("memory", "time"), slurm_limits(jobid)))
+            resource = {"memory": "mem_mb", "time": "runtime"}
+            what = " and ".join(f"{resource[c]} (limit {limits[c]})" for c in causes)
+            messages.append(
+                f"SLURM killed {kind} {name} (SLURM job {jobid}) for exceeding its {what}."
+                f" SLURM log: {path}; running the same command again resumes from there;"
+                " to give the job more, use --set-resources RULE:mem_mb=MB or"
+                " RULE:runtime=MINUTES (with the profiles' retries: 1, a killed job is"
+                " retried once at twice the size first)."
+            )
     return messages
+
+
+def slurm_limits(jobid) -> list[str]:
+    """The memory and time limits SLURM gave a job, from sacct ("?" where it cannot say)."""
+    try:
+        out = subprocess.run(
+            ["sacct", "-n", "-X", "-P", "-j", jobid, "-o", "ReqMem,Timelimit"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    except OSError:
+        out = []
+    return out[0].split("|") if out else ["?", "?"]
 
 
 onerror:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO, copy_workflow, run_snakemake
+from test_resources import load_workflow
 
 PROFILES = REPO / "profiles"
 # The plugin's first status check comes 40 s after a submission; these runs are short.
@@ -68,6 +69,33 @@ def test_slurm_profile_plans_every_stage(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     for rule in ("import_records", "deduplicate", "render_manuscript"):
         assert re.search(rf"^\s*{rule}\s+1$", out, re.M), rule
+
+
+def test_killed_jobs_are_named_with_their_limit_and_log(tmp_path: Path) -> None:
+    """`onerror` reads the run's log and each failed job's SLURM log (rules/common.smk)."""
+    logs = tmp_path / ".snakemake" / "slurm_logs"
+    jobs = {
+        "rule_deduplicate/41.log": "slurmstepd: error: StepId=41.batch exceeded memory limit"
+        " (42881024 > 41943040), being killed\n",
+        "group_review_prisma_.../42.log": "slurmstepd: error: *** JOB 42 ON vm CANCELLED AT"
+        " 2026-11-30T09:05:38 DUE TO TIME LIMIT ***\n",
+        "rule_import_records/43.log": "a job that failed for another reason\n",
+    }
+    for name, text in jobs.items():
+        (logs / name).parent.mkdir(parents=True, exist_ok=True)
+        (logs / name).write_text(text)
+    run_log = tmp_path / "run.log"
+    run_log.write_text(
+        "".join(f"Job has been submitted (log: {logs / name}).\n" for name in jobs)
+        + f"(log: {logs}/rule_export_library/44.log)\n"  # succeeded: its log was deleted
+    )
+    messages = load_workflow().globals["slurm_kills"]([str(run_log)])
+    assert len(messages) == 2, messages
+    memory, time = sorted(messages, key=lambda m: "42" in m)
+    assert memory.startswith("SLURM killed rule deduplicate (SLURM job 41)")
+    assert "mem_mb (limit " in memory and str(logs / "rule_deduplicate/41.log") in memory
+    assert time.startswith("SLURM killed group review_prisma_...")
+    assert "runtime (limit " in time
 
 
 # --- Real SLURM ---------------------------------------------------------------------------
@@ -132,7 +160,7 @@ def test_a_job_killed_for_memory_is_reported_and_a_rerun_resumes(tmp_path: Path)
     message = re.search(r"reviewflow: SLURM killed rule deduplicate .*", err)
     assert message, err[-3000:]
     assert "mem_mb (limit 40M)" in message.group(0)
-    log = re.search(r"SLURM log: (\S+)\.", message.group(0)).group(1)
+    log = re.search(r"SLURM log: (\S+);", message.group(0)).group(1)
     assert Path(log).is_file() and "rule_deduplicate" in log
     records = project / "data" / "processed" / "records" / "records.csv"
     made = records.stat().st_mtime_ns

@@ -25,13 +25,18 @@ MEASURED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def workflow():
+def load_workflow():
+    """The repository's workflow as Snakemake parses it (rules, localrules, globals)."""
     with SnakemakeApi() as api:
         wapi = api.workflow(
             resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=REPO
         )
-        yield wapi._workflow
+        return wapi._workflow
+
+
+@pytest.fixture(scope="module")
+def workflow():
+    return load_workflow()
 
 
 @pytest.fixture(scope="module")
