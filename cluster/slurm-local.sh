@@ -159,7 +159,7 @@ up() {
 }
 
 status() {
-    sinfo -N -o '%N %T %c CPUs %m MB'
+    sinfo -N -h -o 'node %N: %T, %c CPUs, %m MB'
     squeue
     if sacct -n -X -S now-1hours >/dev/null 2>&1; then
         echo "accounting: sacct answers"
