@@ -21,7 +21,7 @@ from snakemake.settings.types import ResourceSettings
 MEASURED = [
     ("import_records", 100_000, 1_222, 198),
     ("deduplicate", 100_000, 707, 109),
-    ("deduplicate", 1_000_000, 5_000, 100),
+    ("deduplicate", 1_000_000, 4_457, 427),
 ]
 
 
