@@ -16,7 +16,9 @@ STATE=${SLURM_LOCAL_STATE:-/var/lib/reviewflow-slurm}   # pid files, spool, logs
 CONF=/etc/slurm
 CLUSTER=reviewflow
 HOST=$(hostname -s)
-DB_PASS=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+# slurmdbd's database password: kept from an earlier `up` (a running slurmdbd uses it).
+DB_PASS=$(sed -n 's/^StoragePass=//p' "$CONF/slurmdbd.conf" 2>/dev/null || true)
+DB_PASS=${DB_PASS:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 
 die() { echo "slurm-local: $*" >&2; exit 1; }
 
@@ -94,7 +96,7 @@ EOF
 AuthType=auth/munge
 DbdHost=localhost
 SlurmUser=root
-PidFile=$STATE/run/slurmdbd-self.pid
+PidFile=$STATE/run/slurmdbd.pid
 LogFile=$STATE/log/slurmdbd.log
 StorageType=accounting_storage/mysql
 StorageHost=localhost
@@ -126,7 +128,7 @@ start_mariadb() {
             --bind-address=127.0.0.1
         wait_for 60 mariadb -u root -e 'select 1' || die "MariaDB did not start ($STATE/log)"
     fi
-    # slurmdbd's own database user, with a new password each time the configs are written.
+    # slurmdbd's own database user.
     mariadb -u root -e "create database if not exists slurm_acct_db;
         create or replace user 'slurm'@'localhost' identified by '$DB_PASS';
         grant all on slurm_acct_db.* to 'slurm'@'localhost';"
@@ -150,9 +152,11 @@ up() {
     fi
     wait_for 30 bash -c 'scontrol ping | grep -q UP' || die "slurmctld did not start ($STATE/log)"
     pgrep -x slurmd >/dev/null || start slurmd /usr/sbin/slurmd -D
-    if ! wait_for 60 bash -c "sinfo -h -n $HOST -o %T | grep -qx idle"; then
+    # Idle once started; mixed or allocated when `up` runs again while jobs run.
+    local ready="sinfo -h -n $HOST -o %T | grep -qxE 'idle|mixed|allocated'"
+    if ! wait_for 60 bash -c "$ready"; then
         scontrol update nodename="$HOST" state=resume 2>/dev/null || true
-        wait_for 30 bash -c "sinfo -h -n $HOST -o %T | grep -qx idle" ||
+        wait_for 30 bash -c "$ready" ||
             die "node $HOST is not idle: $(sinfo -h -N -o '%T %E') ($STATE/log)"
     fi
     status
