@@ -8,15 +8,25 @@ CORES ?= 2
 # The review to build: this repository's own (the flagship) unless REVIEW names another
 # review's folder (one made by `reviewflow new`); the engine's workflow runs in it.
 REVIEW ?= .
+# Where the jobs run: profiles/<PROFILE>/ (default: this machine; slurm; kubernetes).
+PROFILE ?= default
 export PATH := $(BIN):$(PATH)
 
-.PHONY: paper test lint lock clean
+.PHONY: paper test lint lock clean cluster-test
 
 # `reviewflow recover` first: after a killed build it removes the stale Snakemake lock (only
 # when no Snakemake runs here) and partial files; --rerun-incomplete redoes unfinished jobs.
 paper: $(READY)
 	reviewflow recover --dir "$(REVIEW)"
-	snakemake --cores $(CORES) --rerun-incomplete --directory "$(REVIEW)"
+	snakemake --workflow-profile profiles/$(PROFILE) --cores $(CORES) --rerun-incomplete \
+	  --directory "$(REVIEW)" </dev/null
+
+# Starts the single-node SLURM of cluster/slurm-local.sh (root; installs it with apt-get if
+# absent) and runs the tests that build the flagship through SLURM jobs (a few minutes).
+cluster-test: $(READY)
+	command -v slurmctld >/dev/null || cluster/slurm-local.sh install
+	cluster/slurm-local.sh up
+	pytest -m slow tests/test_cluster.py </dev/null
 
 test: $(READY)
 	pytest

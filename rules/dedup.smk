@@ -15,6 +15,10 @@ rule deduplicate:
         "logs/deduplicate.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 2
+    resources:
+        mem_mb=sized(300, 8, lines_of("records")),
+        runtime=sized(5, 0.03, lines_of("records")),
     params:
         decisions=RAW / "dedup_decisions.csv",
         out_dir=PROCESSED / "dedup",

@@ -21,8 +21,14 @@ rule extraction:
         codebook=PROCESSED / "extraction" / "codebook.csv",
     log:
         "logs/extraction/extraction.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(1000, 4, lines_of("studies")),
+        runtime=sized(10),
     params:
         codebook=RAW / "extraction" / "codebook.yaml",
         extraction=RAW / "extraction" / "extraction.csv",

@@ -12,6 +12,10 @@ rule import_records:
         "logs/import_records.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(300, 14, reported_hits),
+        runtime=sized(5, 0.05, reported_hits),
     params:
         search_log=RAW / "searches.yaml",
     shell:
@@ -29,6 +33,10 @@ rule export_library:
         "logs/export_library.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(300, 4, lines_of("studies")),
+        runtime=sized(5, 0.005, lines_of("studies")),
     shell:
         "reviewflow --log {log:q} export --studies {input.studies:q}"
         " --ris {output.ris:q} --bib {output.bib:q}"

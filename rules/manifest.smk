@@ -27,6 +27,10 @@ rule verify_manifest:
         "logs/verify_manifest.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500),
+        runtime=sized(5),
     params:
         raw_dir=RAW,
     shell:

@@ -36,8 +36,14 @@ rule manuscript_results:
         tables=expand("data/processed/manuscript/{name}.csv", name=MANUSCRIPT_TABLES),
     log:
         "logs/manuscript_results.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500, 8, lines_of("records")),
+        runtime=sized(5, 0.005, lines_of("records")),
     params:
         search_log=RAW / "searches.yaml",
         classes=RAW / "provenance_classes.yaml",
@@ -81,8 +87,14 @@ rule render_manuscript:
         pdf="manuscript/_output/index.pdf",
     log:
         "logs/render_manuscript.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(2000),
+        runtime=sized(15),
     params:
         renderer=config.get("manuscript", {}).get("renderer", "auto"),
     shell:

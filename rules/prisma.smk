@@ -25,8 +25,14 @@ rule prisma:
         ),
     log:
         "logs/prisma.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500, 8, lines_of("records")),
+        runtime=sized(5, 0.005, lines_of("records")),
     params:
         out_dir=lambda wildcards, output: Path(output.counts).parent,
         companion_reasons=config["screening"].get("companion_report_reasons", []),

@@ -19,6 +19,10 @@ rule provenance:
         "logs/provenance.log",
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500),
+        runtime=sized(5),
     params:
         raw_dir=RAW,
         renderer=config.get("manuscript", {}).get("renderer", "auto"),

@@ -25,8 +25,14 @@ rule screen:
         "logs/screen_{stage}.log",
     wildcard_constraints:
         stage="title_abstract|full_text",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(500, 6, lines_of("links")),
+        runtime=sized(5, 0.005, lines_of("links")),
     params:
         decisions=screening_decisions,
         format=screening_format,

@@ -23,8 +23,14 @@ rule synthesis:
         ),
     log:
         "logs/synthesis/synthesis.log",
+    group:
+        "review"
     conda:
         "../envs/reviewflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=sized(1000),
+        runtime=sized(10),
     params:
         codebook=RAW / "extraction" / "codebook.yaml",
         extraction_dir=RAW / "extraction",
