@@ -234,8 +234,13 @@ def check_prisma(counts: dict, prisma: Any, path: Path) -> None:
 
 
 def kappa_text(agreement: Any) -> str:
-    """Cohen's kappa as printed: '0.91', or 'not estimable' (e.g. every vote identical)."""
-    kappa = agreement.get("cohens_kappa") if isinstance(agreement, dict) else None
+    """Cohen's kappa as printed: '0.91'; 'not available' when the tool gave only consensus
+    decisions (Covidence); 'not estimable' otherwise (e.g. every vote identical)."""
+    if not isinstance(agreement, dict):
+        return "not estimable"
+    if agreement.get("agreement_available") is False:
+        return "not available"
+    kappa = agreement.get("cohens_kappa")
     return f"{kappa:.2f}" if isinstance(kappa, int | float) else "not estimable"
 
 
