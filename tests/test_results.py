@@ -91,7 +91,7 @@ def test_published_values_and_engine_phrases(built):
         r["screening"]["full_text"]["kappa_text"] in {"not estimable"}
         or "." in (r["screening"]["full_text"]["kappa_text"])
     )
-    assert results.rule_words("title_authors_venue") == "same title, authors and venue"
+    assert results.rule_words("title_authors_venue") == "same title, authors, and venue"
 
 
 def test_published_key_may_not_overwrite_an_engine_namespace(project: Path, tmp_path: Path):

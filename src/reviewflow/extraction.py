@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_csv, read_yaml
+from reviewflow.ids import DOI_ID_PREFIX, StudyResolver, normalise_doi
 
 FIELD_TYPES = {"id", "string", "text", "category", "multi", "integer", "boolean"}
 BOOLEAN_VALUES = ("true", "false")
@@ -325,27 +326,6 @@ def _schema_error(
 # --- Id resolution --------------------------------------------------------------------------
 
 
-def normalise_doi(doi: str) -> str:
-    """DOIs as records.csv stores them: lower case, no resolver prefix."""
-    doi = doi.strip().lower()
-    return re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi)
-
-
-def id_lookup(studies: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Maps record id -> study id and doi -> study ids from dedup/studies.csv."""
-    by_record: dict[str, str] = {}
-    for sid, rids in zip(studies["study_id"], studies["record_ids"], strict=True):
-        by_record[sid] = sid
-        for rid in str(rids).split(";"):
-            if rid.strip():
-                by_record[rid.strip()] = sid
-    by_doi: dict[str, list[str]] = {}
-    for sid, doi in zip(studies["study_id"], studies["doi"], strict=True):
-        if doi.strip():
-            by_doi.setdefault(normalise_doi(doi), []).append(sid)
-    return by_record, by_doi
-
-
 def resolve_ids(
     df: pd.DataFrame,
     studies: pd.DataFrame,
@@ -353,30 +333,39 @@ def resolve_ids(
     path: str | Path = "extraction.csv",
 ) -> pd.Series:
     """The study id of each row; an unknown or ambiguous id names its line."""
-    by_record, by_doi = id_lookup(studies)
+    links = pd.DataFrame(
+        [
+            (rid.strip(), sid)
+            for sid, rids in zip(studies["study_id"], studies["record_ids"], strict=True)
+            for rid in str(rids).split(";")
+            if rid.strip()
+        ],
+        columns=["record_id", "study_id"],
+    )
+    resolver = StudyResolver(links, studies)
     out = []
     for i, raw in enumerate(df[id_col]):
         key = raw.strip()
         where = {"path": path, "line": i + HEADER_LINES, "record": raw}
-        if key.lower().startswith("doi:"):
-            hits = by_doi.get(normalise_doi(key[4:]), [])
-            if not hits:
-                raise ReviewflowError(f"no study in studies.csv has DOI {key[4:]!r}", **where)
+        found = resolver.study_of(key) or (studies["study_id"] == key).any() and key
+        if found:
+            out.append(found)
+            continue
+        if key.lower().startswith(DOI_ID_PREFIX):
+            doi = key[len(DOI_ID_PREFIX) :]
+            hits = sorted(resolver.by_doi.get(normalise_doi(doi), ()))
             if len(hits) > 1:
                 raise ReviewflowError(
-                    f"DOI {key[4:]!r} belongs to several studies ({', '.join(hits)}): "
+                    f"DOI {doi!r} belongs to several studies ({', '.join(hits)}): "
                     "name the study by a record id instead",
                     **where,
                 )
-            out.append(hits[0])
-        elif key in by_record:
-            out.append(by_record[key])
-        else:
-            raise ReviewflowError(
-                f"{key!r} is not a record id of any study in studies.csv (expected e.g. "
-                "'scopus:12' or 'doi:<doi>')",
-                **where,
-            )
+            raise ReviewflowError(f"no study in studies.csv has DOI {doi!r}", **where)
+        raise ReviewflowError(
+            f"{key!r} is not a record id of any study in studies.csv (expected e.g. "
+            "'scopus:12' or 'doi:<doi>')",
+            **where,
+        )
     return pd.Series(out, index=df.index, name="study_id", dtype=str)
 
 

@@ -45,6 +45,7 @@ from reviewflow.files import (
     write_text,
     write_yaml,
 )
+from reviewflow.ids import StudyResolver
 from reviewflow.prisma.counts import COMPANION, EXCLUDED, full_text_exclusions
 from reviewflow.prose import join as join_words
 from reviewflow.publish import ENGINE_NAMESPACES, PUBLISHED, merge_published, plain
@@ -192,9 +193,9 @@ def study_label(study: pd.Series) -> str:
     return author_year(study["authors"], study["year"])
 
 
-def resolve_ids(ids: pd.Series, record_to_study: dict, path: Path, what: str) -> pd.Series:
+def resolve_ids(ids: pd.Series, resolver: StudyResolver, path: Path, what: str) -> pd.Series:
     """Screening tables may name a study by any record id; map to the study id."""
-    out = ids.map(record_to_study)
+    out = ids.map(resolver.study_of)
     if out.isna().any():
         bad = int(out.index[out.isna()][0])
         raise ReviewflowError(
@@ -337,12 +338,10 @@ def build(
     searches = search_table(search_log, records, search_log_path)
     screening, _, ft = read_screening(screening_dir)
 
-    record_to_study = dict(zip(links["record_id"], links["study_id"], strict=True))
-    record_to_study.update({s: s for s in studies["study_id"]})
+    resolver = StudyResolver(links, studies)
+    record_to_study = resolver.to_study
     ft = ft.assign(
-        study_id=resolve_ids(
-            ft["study_id"], record_to_study, screening_dir / "full_text.csv", "study"
-        )
+        study_id=resolve_ids(ft["study_id"], resolver, screening_dir / "full_text.csv", "study")
     )
     studies = studies.set_index("study_id", drop=False)
     missing = sorted(set(ft["study_id"]) - set(studies.index))
