@@ -152,11 +152,7 @@ def screening_counts(df: pd.DataFrame, path: str | Path) -> dict:
     if "conflict" in df.columns:
         out["n_conflicts"] = int(df["conflict"].str.strip().str.lower().isin(TRUE_STRINGS).sum())
     if "reason" in df.columns:
-        reasons = df.loc[decisions == "exclude", "reason"].str.strip().replace("", "not stated")
-        counts = reasons.value_counts()
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        out["reasons"] = {k: int(v) for k, v in ordered}
-        out["reasons_text"] = join_words([f"{k} (n = {v})" for k, v in ordered])
+        out |= reason_counts(df.loc[decisions == "exclude", "reason"])
     unknown = sorted(set(decisions) - {"include", "exclude", "not_retrieved"})
     if unknown:
         bad = df.index[decisions.isin(unknown)][0]
@@ -167,6 +163,16 @@ def screening_counts(df: pd.DataFrame, path: str | Path) -> dict:
             record=df["study_id"][bad],
         )
     return out
+
+
+def reason_counts(reasons: pd.Series) -> dict:
+    """``reasons`` ({reason: n}, most frequent first) and ``reasons_text`` ("a (n = 3) and ...")."""
+    counts = reasons.str.strip().replace("", "not stated").value_counts()
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "reasons": {k: int(v) for k, v in ordered},
+        "reasons_text": join_words([f"{k} (n = {v})" for k, v in ordered]),
+    }
 
 
 def read_screening(screening_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -362,6 +368,10 @@ def build(
     exclusions = full_text_exclusions(ft, companion_reasons, str(screening_dir / "full_text.csv"))
     outcomes = exclusions["outcome"].value_counts()
     excluded = excluded_table(exclusions, studies)
+    # The reasons of the diagram's "Reports excluded" box: companion reports are not excluded.
+    screening["full_text"] |= reason_counts(
+        exclusions.loc[exclusions["outcome"] == EXCLUDED, "reason"]
+    )
 
     by_rule = {k: int(v) for k, v in sorted(links["rule"].value_counts().items())}
     n_records = len(records)
