@@ -34,12 +34,17 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def review_of(config: dict) -> dict:
+    """What the manuscript_results rule passes as --review: the review section and draft."""
+    return {**config["review"], "draft": config.get("manuscript", {}).get("draft", False)}
+
+
 def results_args(root: Path, out_dir: Path) -> argparse.Namespace:
     """`reviewflow results` arguments for a project laid out like the repository."""
     d = root / "data" / "processed"
     return argparse.Namespace(
         review=json.dumps(
-            read_yaml(REPO / "tests" / "data" / "manuscript" / "config.yaml")["review"]
+            review_of(read_yaml(REPO / "tests" / "data" / "manuscript" / "config.yaml"))
         ),
         search_log=str(root / "data" / "raw" / "searches.yaml"),
         records=str(d / "records" / "records.csv"),

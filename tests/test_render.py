@@ -15,9 +15,11 @@ from conftest import results_args as args_for
 from reviewflow import render, results
 from reviewflow.errors import ReviewflowError
 
+TEMPLATE = Path(render.__file__).parent / "template"
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "data" / "manuscript"
 FILTERS = REPO / "src" / "reviewflow" / "assets" / "filters"
+TEMPLATE = REPO / "src" / "reviewflow" / "template"
 PANDOC = pypandoc.get_pandoc_path()
 
 
@@ -38,7 +40,35 @@ def test_val_spans_are_replaced():
         "results.lua",
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "We included 4 of 69,000 from Scopus, Web of Science and PubMed."
+    assert out.stdout.strip() == (
+        "We included four of 69,000 from Scopus, Web of Science, and PubMed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("span", "printed"),
+    [
+        ('[counts.included]{.val noun="study"}', "four studies"),
+        ('[counts.one]{.val noun="study"}', "one study"),
+        ('[counts.none]{.val noun="report"}', "no reports"),
+        ('[counts.big]{.val noun="record"}', "69,000 records"),
+        ('[counts.included]{.val as="digits"}', "4"),
+        ('[counts.included]{.val noun="analysis" plural="analyses"}', "four analyses"),
+        ('[counts.included]{.val noun="study" case="sentence"}', "Four studies"),
+        ('[counts.date]{.val as="date"}', "11 February 2019"),
+    ],
+)
+def test_val_spans_print_in_the_house_style(span: str, printed: str):
+    """Issue 15: numbers below ten in words, counts agreeing with their noun, dates in words
+    (the same style as reviewflow.prose)."""
+    out = pandoc(span, "results.lua")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == printed
+
+
+def test_val_noun_needs_a_count():
+    out = pandoc('[search.databases_list]{.val noun="database"}', "results.lua")
+    assert out.returncode != 0 and "not a count" in out.stderr
 
 
 def test_unknown_key_fails_with_its_name():
@@ -78,7 +108,7 @@ def test_csv_table_becomes_numbered_table_with_citations():
     assert out.returncode == 0, out.stderr
     html = out.stdout
     assert '<table id="tbl-mini"' in html
-    assert "Table 1: Mini 4" in html
+    assert "Table 1: Mini four" in html
     assert '<a href="#tbl-mini">Table 1</a>' in html
     assert "plain *not emphasis*" in html  # cells are verbatim text, not markdown
     assert "12 interviews" not in html  # the unselected column is left out
@@ -242,7 +272,8 @@ def test_render_rule_shows_the_error_on_the_console():
     """Issue 13: the rule must not send the render's only message to the log alone."""
     rule = (REPO / "rules" / "manuscript.smk").read_text("utf-8").split("rule render_manuscript")[1]
     shell = rule.split("shell:")[1]
-    assert "| tee {log:q}" in shell and "2> {log" not in shell
+    # reviewflow --log: the whole log to the file, errors and warnings to the console too
+    assert "reviewflow --log {log:q} render" in shell and "2> {log" not in shell
 
 
 # --- filters as _quarto.yml lists them -------------------------------------------------------
@@ -262,6 +293,7 @@ def test_filter_order_follows_quarto_stages():
         "_filters/b.lua",
         render.CROSSREF,
         "_filters/c.lua",
+        render.CITEPROC,  # post-render filters see citeproc's output, as in Quarto
         "_filters/d.lua",
     ]
     with pytest.raises(ReviewflowError, match="filter entry"):
@@ -277,7 +309,12 @@ def test_project_config_works_for_quarto():
     assert project["format"]["html"]["theme"] == "default"  # cosmo fetches Google Fonts
     order = render.filter_order(project["filters"])
     filters = [f"{render.ENGINE_ASSETS}/filters/{n}.lua" for n in ("tables", "results")]
-    assert order[:2] == filters and order[-1] == render.CROSSREF
+    assert order[:2] == filters
+    assert order[-3:] == [
+        render.CROSSREF,
+        render.CITEPROC,
+        f"{render.ENGINE_ASSETS}/filters/quotes.lua",
+    ]
     assert {"path": filters[0], "at": "pre-ast"} in project["filters"]
     assert project["metadata-files"] == [render.RESULTS]
 
@@ -350,7 +387,8 @@ def test_values_are_literal_text_not_markdown_or_math(tmp_path: Path):
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = render.visible_text(out.stdout)
-    assert " and ".join([", ".join(ODD_VALUES[:-1]), ODD_VALUES[-1]]) in " ".join(text.split())
+    listed = ", and ".join([", ".join(ODD_VALUES[:-1]), ODD_VALUES[-1]])  # serial comma
+    assert listed in " ".join(text.split())
     assert 'class="math' not in out.stdout  # no TeX math, so nothing for MathJax to load
     assert out.stderr == ""
     assert render.literal_markdown({"a": ["x\n  y"], "b": 2}) == {"a": ["x y"], "b": 2}
@@ -379,9 +417,7 @@ def test_include_expansion(tmp_path: Path):
 def rendered(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("paper")
     shutil.copytree(FIXTURE / "data", root / "data")
-    shutil.copytree(
-        REPO / "manuscript", root / "manuscript", ignore=shutil.ignore_patterns("_output")
-    )
+    shutil.copytree(TEMPLATE / "manuscript", root / "manuscript")  # the engine's own text
     results.run(args_for(root, root / "data" / "processed" / "manuscript"))
     render.render(root / "manuscript", "pandoc")
     return root / "manuscript" / "_output"
@@ -391,17 +427,16 @@ def test_paper_renders_with_numbers_tables_figures_and_references(rendered: Path
     html = (rendered / "index.html").read_text("utf-8")
     text = " ".join(render.visible_text(html).split())
     assert "A tiny fixture review" in text  # title from config via results.yml
-    assert "The searches returned 8 records" in text
-    assert "Inventia (3) and Fictland (1)" in text
-    assert "Cohen’s kappa before resolution was 0.72 at title and abstract" in text
-    for label in ("Figure 1", "Figure 2", "Figure 3", "Table 1", "Table 2", "Table 6"):
+    assert "The searches returned eight records" in text
+    assert "Cohen’s kappa before resolution was 0.72 and not estimable" in text
+    for label in ("Figure 1", "Figure 2", "Figure 3", "Table 1", "Table 2", "Table 5"):
         assert label in text, label
-    assert "Table 7" not in text
-    assert '<table id="tbl-studies"' in html
+    assert "Table 6" not in text
+    assert '<table id="tbl-characteristics"' in html
     assert "Cedar, Lee, Ann Dogwood, and Pat Elm. 2017" in text  # included.bib
     assert "The PRISMA 2020 Statement" in text  # references.bib
     assert 'src="../data' not in html  # images embedded: the HTML stands alone
-    assert "max-width: 52em" in html  # _styles/paper.css embedded too
+    assert "max-width: 52em" in html  # the engine's styles/paper.css embedded too
     assert "TS=(personali* AND" in text  # search string verbatim in the supplement
     assert render.find_problems(text) == []
     assert (rendered / "index.pdf").read_bytes().startswith(b"%PDF")
@@ -420,8 +455,8 @@ def test_render_fails_on_unknown_key(rendered: Path, tmp_path: Path):
     shutil.copytree(rendered.parent, mdir, ignore=shutil.ignore_patterns("_output"))
     shutil.copytree(rendered.parent.parent / "data", tmp_path / "data")
     qmd = mdir / "index.qmd"
-    qmd.write_text(qmd.read_text("utf-8").replace("[included.n]{.val}", "[included.nn]{.val}"))
-    with pytest.raises(ReviewflowError, match='unknown key "included.nn"'):
+    qmd.write_text(qmd.read_text("utf-8").replace("[review.title]{.val}", "[review.titl]{.val}"))
+    with pytest.raises(ReviewflowError, match='unknown key "review.titl"'):
         render.render(mdir, "pandoc")
 
 

@@ -192,7 +192,7 @@ def test_pandoc_html_in_chromium(tmp_path: Path):
     chromium()
     shutil.copytree(FIXTURE / "data", tmp_path / "data")
     shutil.copytree(
-        REPO / "manuscript", tmp_path / "manuscript", ignore=shutil.ignore_patterns("_output")
+        REPO / "src" / "reviewflow" / "template" / "manuscript", tmp_path / "manuscript"
     )
     results.run(results_args(tmp_path, tmp_path / "data" / "processed" / "manuscript"))
     out = render.render(tmp_path / "manuscript", "pandoc")

@@ -146,3 +146,15 @@ def test_editing_a_coded_value_changes_the_evidence_map(built: Path, tmp_path: P
     assert row != next(line for line in map_before.splitlines() if "household income" in line)
     assert svg_after != svg_before
     assert html_after != html_before  # the figure is embedded in the paper
+
+
+def test_paper_reads_as_written_and_follows_prisma_2020(built: Path) -> None:
+    """Issue 15: no "(s)", "0 row" or "N of the N" in the PDF, every PRISMA 2020 box drawn,
+    and the fixture's constructed inputs disclosed."""
+    from paper_checks import check_paper_text, pdf_text
+
+    from reviewflow.disclosure import check_disclosed, read_classes
+
+    text = pdf_text(built / "manuscript" / "_output" / "index.pdf")
+    check_paper_text(text, other_methods=True)
+    check_disclosed(text, read_classes(built / "data" / "raw"))

@@ -334,13 +334,19 @@ FILTER_STAGES = (
 )
 
 
+CITEPROC = "citeproc"  # where --citeproc runs on the pandoc path, in filter_order's list
+
+
 def filter_order(filters: list) -> list[str]:
     """The ``filters:`` of ``_quarto.yml`` as Quarto runs them, plus crossref.lua for Quarto.
 
     Entries are paths or ``{path, at}``; a plain entry runs before Quarto's filters, or
     after them when it follows the ``quarto`` marker, as in Quarto.
     """
-    staged = [(FILTER_STAGES.index("quarto"), CROSSREF)]
+    staged = [
+        (FILTER_STAGES.index("quarto"), CROSSREF),
+        (FILTER_STAGES.index("post-quarto") + 0.5, CITEPROC),  # before pre-render filters
+    ]
     default = "pre-quarto"
     for entry in filters:
         if entry == "quarto":
@@ -363,10 +369,14 @@ def pandoc_args(project: dict, mdir: Path) -> list[str]:
         if not (mdir / meta).is_file():
             raise ReviewflowError("metadata file listed in _quarto.yml not found", path=mdir / meta)
         args += ["--metadata-file", str(meta)]
+    # Citeproc after the filters up to Quarto's rendering stage, so it never sees @fig-/@tbl-
+    # and sees the generated citations; post-render filters see its output, as in Quarto.
     for f in filter_order(_as_list(project.get("filters"))):
-        args += ["--lua-filter" if f.endswith(".lua") else "--filter", f]
-    # After the filters, so citeproc never sees @fig-/@tbl- and sees the generated citations.
-    return [*args, "--citeproc"]
+        if f == CITEPROC:
+            args.append("--citeproc")
+        else:
+            args += ["--lua-filter" if f.endswith(".lua") else "--filter", f]
+    return args
 
 
 def render_pandoc(mdir: Path, out_dir: Path) -> str:

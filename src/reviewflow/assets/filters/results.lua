@@ -107,6 +107,9 @@ end
 local function format_value(value, path, attrs)
   local ty = pandoc.utils.type(value)
   if ty == 'List' then
+    if attrs.noun then
+      fail('key "' .. path .. '" is a list, not a count (noun="' .. attrs.noun .. '")')
+    end
     local items = {}
     for _, v in ipairs(value) do
       if pandoc.utils.type(v) == 'table' then

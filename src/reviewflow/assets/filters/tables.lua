@@ -98,14 +98,6 @@ local function caption_inlines(text)
   return blocks[1] and blocks[1].content or pandoc.Inlines({})
 end
 
--- Long unbroken tokens (hashes, URLs) cannot wrap in a PDF table cell; allow breaks.
-local function breakable(text)
-  if FORMAT:match('typst') then
-    return (text:gsub('(%S%S%S%S%S%S%S%S%S%S%S%S)', '%1\u{200B}'))
-  end
-  return text
-end
-
 local function cell(text, kind)
   if kind == 'cite' then
     if text == '' then
@@ -121,7 +113,7 @@ local function cell(text, kind)
     if i > 1 then
       inl:insert(pandoc.LineBreak())
     end
-    inl:extend(pandoc.Inlines(breakable(line)))
+    inl:extend(pandoc.Inlines(line))
   end
   return { pandoc.Plain(inl) }
 end
