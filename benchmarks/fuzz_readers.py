@@ -1,13 +1,14 @@
 """Mutation fuzzing of the export readers on real samples (issue 13).
 
-Every sample in ``../shared/exports`` (when present) and every ``tests/hostile/seed.*`` is
-mutated at random, the way files get damaged (cut short, bytes flipped, lines swapped or
-repeated, tags bent, control characters, NULs, other line ends; XLSX members edited inside
-the zip), and read. Each outcome must be records or a ReviewflowError naming the file; any
-other exception is a crash. Prints cases/second and every crash, and saves crashing inputs
-to ``--crash-dir`` so each can be replayed. ``tests/test_fuzz_readers.py`` runs the same
-loop with a fixed seed and a few seconds' budget. Run:
-``.venv/bin/python benchmarks/fuzz_readers.py --seconds 300``.
+Every sample in ``../shared/exports`` (when present), every ``tests/hostile/seed.*`` and
+every reader fixture in ``tests/data/readers`` is mutated at random, the way files get
+damaged (cut short, bytes flipped, lines swapped or repeated, tags bent, control
+characters, NULs, other line ends; XLSX members edited inside the zip), and read. Each
+outcome must be records or a ReviewflowError naming the file; any other exception is a
+crash. Prints cases/second and every crash, and saves crashing inputs to ``--crash-dir``
+so each can be replayed. ``tests/test_fuzz_readers.py`` runs the same loop with a fixed
+seed and a few seconds' budget. Run: ``.venv/bin/python benchmarks/fuzz_readers.py
+--seconds 300``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reviewflow.readers import read_export
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EXPORTS = REPO.parent / "shared" / "exports"
 HOSTILE = REPO / "tests" / "hostile"
+FIXTURES = REPO / "tests" / "data" / "readers"  # one per format, reference managers too
 
 # Fragments real exports are made of, so mutations reach the parsers' inner branches.
 TOKENS = [
@@ -40,7 +42,8 @@ TOKENS = [
 
 
 def samples(include_shared: bool = True) -> list[Path]:
-    """Real export samples, then the hand-written seeds; sorted, so runs are repeatable."""
+    """Real export samples, then the hand-written seeds and reader fixtures; sorted, so runs
+    are repeatable."""
     found = []
     if include_shared and SHARED_EXPORTS.is_dir():
         found += sorted(
@@ -52,6 +55,7 @@ def samples(include_shared: bool = True) -> list[Path]:
             and "expected" not in p.parts
         )
     found += sorted(HOSTILE.glob("seed*"))
+    found += sorted(p for p in FIXTURES.iterdir() if p.suffix != ".md")
     return found
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 import zipfile
@@ -243,3 +244,9 @@ def test_csv_field_limit_is_raised_once_for_every_stage():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_fifo_given_to_a_reader_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "x.ris")
+    with pytest.raises(ReviewflowError, match="not a regular file"):
+        read_export(tmp_path / "x.ris")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from reviewflow.errors import ReviewflowError
@@ -174,3 +176,11 @@ def test_file_resolution_errors_name_the_entry(tmp_path, file, other, expected):
         export_files(path)
     assert expected in exc.value.message and exc.value.path == str(path)
     assert exc.value.line in (2, 9)
+
+
+def test_a_fifo_is_refused_not_read(tmp_path):
+    """Reading a FIFO (or /dev/zero through a link) would hang the import."""
+    path = _multi(tmp_path, "exports/wos.txt", other="pipe")
+    os.mkfifo(tmp_path / "exports" / "pipe")
+    with pytest.raises(ReviewflowError, match="'exports/pipe' is not a regular file"):
+        export_files(path)

@@ -93,6 +93,8 @@ def _read_export(path: str, format: str | None) -> ReadResult:
         raise ReviewflowError(
             f"unknown format {format!r}; expected one of {', '.join(FORMATS)}", path=path
         )
+    if Path(path).exists() and not Path(path).is_file():  # reading a FIFO or device hangs
+        raise ReviewflowError("not a regular file (a folder, FIFO or device?)", path=path)
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
