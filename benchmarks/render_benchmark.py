@@ -14,6 +14,7 @@ same two formats: Quarto's fixed cost (Deno start-up, its Lua filter chain, the 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,14 +40,27 @@ def fresh_copy(mdir: Path, into: Path) -> Path:
     return into / "manuscript"
 
 
-def timed(fn: Callable[..., object], *args: object, **kwargs: object) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (Quarto, pandoc, Typst)."""
+    return sum(
+        r.ru_utime + r.ru_stime
+        for r in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+
+
+def timed(fn: Callable[..., object], *args: object, **kwargs: object) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call: on a shared machine the CPU figure is the steadier."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
     fn(*args, **kwargs)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tuple[float, float]:
-    """Best cold and best warm seconds of ``do(project, renderer)`` over ``runs`` copies."""
+def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tuple[tuple, tuple]:
+    """Best cold and best warm (wall, CPU) seconds of ``do(project, renderer)`` over ``runs``
+    fresh copies."""
     cold, warm = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
@@ -56,7 +70,7 @@ def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tup
     return min(cold), min(warm)
 
 
-def quarto_floor(runs: int) -> float:
+def quarto_floor(runs: int) -> tuple[float, float]:
     """Seconds Quarto takes for a one-line document to HTML and Typst/PDF (its fixed cost)."""
     best = []
     for _ in range(runs):
