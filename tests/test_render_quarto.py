@@ -9,6 +9,7 @@ the HTML's tables, captions, paragraphs and references, and the words and pages 
 from __future__ import annotations
 
 import html.parser
+import os
 import re
 import shutil
 import subprocess
@@ -29,8 +30,6 @@ SHARED_QUARTO = SHARED / "tools" / "quarto" / "bin"
 
 def quarto_path() -> str | None:
     """PATH with Quarto on it (and this venv first, for Quarto's pandoc and typst)."""
-    import os
-
     path = os.environ.get("PATH", "")
     if not shutil.which("quarto"):
         if not (SHARED_QUARTO / "quarto").is_file():
@@ -45,7 +44,8 @@ def git(project: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def papers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def papers(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Both renders' outputs (and the PDF's Typst source) and `git status` after them."""
     path = quarto_path()
     if path is None:
         pytest.skip("Quarto is not installed (no quarto on PATH, no ../shared/tools/quarto)")
