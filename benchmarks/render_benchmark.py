@@ -14,6 +14,7 @@ same two formats: Quarto's fixed cost (Deno start-up, its Lua filter chain, the 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,14 +40,27 @@ def fresh_copy(mdir: Path, into: Path) -> Path:
     return into / "manuscript"
 
 
-def timed(fn: Callable[..., object], *args: object, **kwargs: object) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (Quarto, pandoc, Typst)."""
+    return sum(
+        r.ru_utime + r.ru_stime
+        for r in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+
+
+def timed(fn: Callable[..., object], *args: object, **kwargs: object) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call: on a shared machine the CPU figure is the steadier."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
     fn(*args, **kwargs)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tuple[float, float]:
-    """Best cold and best warm seconds of ``do(project, renderer)`` over ``runs`` copies."""
+def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tuple[tuple, tuple]:
+    """Best cold and best warm (wall, CPU) seconds of ``do(project, renderer)`` over ``runs``
+    fresh copies."""
     cold, warm = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
@@ -56,7 +70,7 @@ def cold_and_warm(mdir: Path, renderer: str, runs: int, do=render.render) -> tup
     return min(cold), min(warm)
 
 
-def quarto_floor(runs: int) -> float:
+def quarto_floor(runs: int) -> tuple[float, float]:
     """Seconds Quarto takes for a one-line document to HTML and Typst/PDF (its fixed cost)."""
     best = []
     for _ in range(runs):
@@ -66,6 +80,10 @@ def quarto_floor(runs: int) -> float:
             cmd = ["quarto", "render", tmp]
             best.append(timed(subprocess.run, cmd, check=True, capture_output=True))
     return min(best)
+
+
+def show(seconds: tuple[float, float]) -> str:
+    return f"{seconds[0]:6.1f} s (CPU {seconds[1]:5.1f} s)"
 
 
 def main(argv: list[str] | None = None, do=render.render) -> int:
@@ -78,21 +96,18 @@ def main(argv: list[str] | None = None, do=render.render) -> int:
     has_quarto = shutil.which("quarto") is not None
     figures = {}
     for renderer in ("pandoc", "quarto") if has_quarto else ("pandoc",):
-        figures[renderer] = cold_and_warm(args.manuscript_dir, renderer, args.runs, do)
-        print(
-            f"{renderer:7s} cold {figures[renderer][0]:6.1f} s   warm {figures[renderer][1]:6.1f} s"
-        )
+        cold, warm = figures[renderer] = cold_and_warm(args.manuscript_dir, renderer, args.runs, do)
+        print(f"{renderer:7s} cold {show(cold)}   warm {show(warm)}")
     if not has_quarto:
         print("quarto not on PATH: only the pandoc path was measured")
         return 0
-    ratio_cold, ratio_warm = (
-        q / pd for q, pd in zip(figures["quarto"], figures["pandoc"], strict=True)
-    )
-    print(f"quarto / pandoc: cold {ratio_cold:.1f}x, warm {ratio_warm:.1f}x (target: within 2x)")
+    for i, what in enumerate(("cold", "warm")):
+        wall, cpu = (figures["quarto"][i][k] / max(figures["pandoc"][i][k], 1e-9) for k in (0, 1))
+        print(f"quarto / pandoc, {what}: {wall:.1f}x wall, {cpu:.1f}x CPU (target: within 2x)")
     if do is render.render:
         floor = quarto_floor(args.runs)
-        share = floor / figures["quarto"][1]
-        print(f"quarto on a one-line document: {floor:.1f} s ({share:.0%} of the warm render)")
+        share = floor[1] / figures["quarto"][1][1]
+        print(f"quarto on a one-line document: {show(floor)}, {share:.0%} of the warm render's CPU")
     return 0
 
 

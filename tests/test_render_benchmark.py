@@ -39,5 +39,6 @@ def test_cold_then_warm_in_a_fresh_copy_per_run(bench, tmp_path: Path, monkeypat
     assert [c[1] for c in calls] == ["pandoc"] * 4 + ["quarto"] * 4
     assert [c[2] for c in calls] == [False, True] * 4  # cold, then warm, in each copy
     out = capsys.readouterr().out
-    assert "pandoc  cold" in out and "quarto  cold" in out and "quarto / pandoc: cold" in out
+    assert "pandoc  cold" in out and "quarto  cold" in out
+    assert "quarto / pandoc, cold" in out and "quarto / pandoc, warm" in out
     assert not (mdir / ".quarto").exists()  # the repository's project is never rendered

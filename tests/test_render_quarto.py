@@ -9,6 +9,7 @@ the HTML's tables, captions, paragraphs and references, and the words and pages 
 from __future__ import annotations
 
 import html.parser
+import os
 import re
 import shutil
 import subprocess
@@ -29,8 +30,6 @@ SHARED_QUARTO = SHARED / "tools" / "quarto" / "bin"
 
 def quarto_path() -> str | None:
     """PATH with Quarto on it (and this venv first, for Quarto's pandoc and typst)."""
-    import os
-
     path = os.environ.get("PATH", "")
     if not shutil.which("quarto"):
         if not (SHARED_QUARTO / "quarto").is_file():
@@ -45,7 +44,8 @@ def git(project: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def papers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def papers(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Both renders' outputs (and the PDF's Typst source) and `git status` after them."""
     path = quarto_path()
     if path is None:
         pytest.skip("Quarto is not installed (no quarto on PATH, no ../shared/tools/quarto)")
@@ -71,12 +71,17 @@ def words(text: str) -> str:
     return " ".join(text.split())  # also folds Quarto's no-break space in "Table 1"
 
 
+TEXT_TAGS = ("p", "pre", "h1", "h2", "h3", "figcaption", "caption", "td", "th")
+
+
 class Page(html.parser.HTMLParser):
-    """Paragraphs, captions, references and tables (by tbl- id) of a rendered HTML."""
+    """Paragraphs, headings, code blocks, captions, references and tables (by tbl- id)."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
+        self.headings: list[str] = []
+        self.code: list[str] = []
         self.captions: list[str] = []
         self.references: list[str] = []
         self.tables: dict[str, list[list[str]]] = {}
@@ -94,7 +99,7 @@ class Page(html.parser.HTMLParser):
             self.tables[self._float] = []
         if tag == "tr" and self._float:
             self.tables[self._float].append([])
-        if tag in ("p", "figcaption", "caption", "td", "th") or "csl-entry" in a.get("class", ""):
+        if tag in TEXT_TAGS or "csl-entry" in a.get("class", ""):
             self._open.append((tag, a.get("class", ""), []))
 
     def handle_endtag(self, tag: str) -> None:
@@ -114,6 +119,10 @@ class Page(html.parser.HTMLParser):
             self.references.append(text)
         elif tag == "p":
             self.paragraphs.append(text)
+        elif tag == "pre":
+            self.code.append(text)
+        elif tag in ("h1", "h2", "h3"):
+            self.headings.append(text)
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
@@ -146,8 +155,11 @@ def test_same_figure_and_table_numbers_and_captions(pages):
 
 
 def test_same_text_values_citations_and_references(pages):
-    """Every paragraph (values filled, citations, cross-references) reads the same."""
+    """Every paragraph (values filled, citations, cross-references), heading and code block
+    (the supplement's search strategies) reads the same."""
     pandoc, quarto = pages["pandoc"], pages["quarto"]
+    assert pandoc.code and quarto.code == pandoc.code
+    assert [h for h in quarto.headings if h in pandoc.headings] == pandoc.headings
     assert pandoc.references and quarto.references == pandoc.references
     missing = [p for p in pandoc.paragraphs if p not in quarto.paragraphs]
     assert missing == []
