@@ -140,3 +140,12 @@ def test_a_field_the_file_lacks_stops(tmp_path):
     assert exc.value.line == 8
     (root / "searches.yaml").write_text("searches:\n  - id: a\n    dte: 2019-02-11\n")
     assert "dte" in set(disclosure.read_classes(root)["field"])
+
+
+def test_fields_need_a_class_for_the_rest(tmp_path):
+    classes = CLASSES.format(exports=REAL, searches=CONSTRUCTED)
+    rest = '      - field: "*"\n        class: real export\n        what: the search log\n'
+    root = lay_out(tmp_path, classes.replace(rest, ""))
+    with pytest.raises(ReviewflowError, match='add a field "\\*" for the fields not listed') as exc:
+        disclosure.read_classes(root)
+    assert exc.value.line == 6  # the entry's `pattern` line

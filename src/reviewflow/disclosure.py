@@ -61,6 +61,10 @@ def _entry_rows(entry: dict, path: Path) -> list[dict]:
             "every entry needs a `pattern` (a path under data/raw)", path=path, line=line
         )
     parts = entry.get("fields") or [dict(entry, field=WHOLE_FILE)]
+    if not any(str(part.get("field", WHOLE_FILE)) in ("*", WHOLE_FILE) for part in parts):
+        raise ReviewflowError(
+            f'{entry["pattern"]}: add a field "*" for the fields not listed', path=path, line=line
+        )
     rows = []
     for part in parts:
         where = part.get("__line__", line)
