@@ -190,6 +190,7 @@ def test_cli_writes_deterministic_outputs(screened, tmp_path):
     assert counts["identified_total"] == 13
     svg = (tmp_path / "a" / "flow.svg").read_text()
     assert "<dc:date>" not in svg
+    assert "Reports of included studies" in svg  # text, not outlines: searchable in the paper
     png = (tmp_path / "a" / "flow.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
