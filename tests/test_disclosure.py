@@ -15,7 +15,7 @@ from reviewflow.errors import ReviewflowError
 def lay_out(root: Path, classes: str, names=("searches.yaml", "exports/a.ris")) -> Path:
     for name in names:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text("x\n")
+        (root / name).write_text("searches:\n  - date: 2019-02-11\n")
     (root / disclosure.FILE_NAME).write_text(classes)
     return root
 
@@ -128,3 +128,24 @@ def test_check_disclosed_reads_pdf_like_text():
         disclosure.check_disclosed("The searches ran from 11 February to 20 March 2019.", classes)
     with pytest.raises(ReviewflowError, match="lacks “hit counts”"):
         disclosure.check_disclosed(pdf.replace("hit counts", "numbers"), classes)
+
+
+def test_a_field_the_file_lacks_stops(tmp_path):
+    root = lay_out(
+        tmp_path, CLASSES.format(exports=REAL, searches=CONSTRUCTED).replace("date", "dte")
+    )
+    (root / "searches.yaml").write_text("searches:\n  - id: a\n    date: 2019-02-11\n")
+    with pytest.raises(ReviewflowError, match="searches.yaml has no field 'dte'") as exc:
+        disclosure.read_classes(root)
+    assert exc.value.line == 8
+    (root / "searches.yaml").write_text("searches:\n  - id: a\n    dte: 2019-02-11\n")
+    assert "dte" in set(disclosure.read_classes(root)["field"])
+
+
+def test_fields_need_a_class_for_the_rest(tmp_path):
+    classes = CLASSES.format(exports=REAL, searches=CONSTRUCTED)
+    rest = '      - field: "*"\n        class: real export\n        what: the search log\n'
+    root = lay_out(tmp_path, classes.replace(rest, ""))
+    with pytest.raises(ReviewflowError, match='add a field "\\*" for the fields not listed') as exc:
+        disclosure.read_classes(root)
+    assert exc.value.line == 6  # the entry's `pattern` line

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewflow import prisma
 from reviewflow.errors import ReviewflowError
@@ -188,6 +190,7 @@ def test_cli_writes_deterministic_outputs(screened, tmp_path):
     assert counts["identified_total"] == 13
     svg = (tmp_path / "a" / "flow.svg").read_text()
     assert "<dc:date>" not in svg
+    assert "Reports of included studies" in svg  # text, not outlines: searchable in the paper
     png = (tmp_path / "a" / "flow.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -356,3 +359,60 @@ def test_every_template_box_is_drawn(screened):
     drawn = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].texts)
     for phrase in prisma.TEMPLATE_BOXES:
         assert phrase in drawn, phrase
+
+
+@st.composite
+def reviews(draw):
+    """Random reviews: studies of 1-3 records from any kind of source, random decisions."""
+    records, links, ta, ft = [], [], [], []
+    for s in range(draw(st.integers(1, 12))):
+        kinds = draw(
+            st.lists(st.sampled_from(["database", "register", "other"]), min_size=1, max_size=3)
+        )
+        ids = [f"{kind}:{s}.{j}" for j, kind in enumerate(kinds)]
+        for rid, kind in zip(ids, kinds, strict=True):
+            records.append({"record_id": rid, "source": kind.title(), "kind": kind, "method": ""})
+            links.append({"record_id": rid, "study_id": ids[0]})
+        first = draw(st.sampled_from(["include", "exclude"]))
+        ta.append({"study_id": ids[0], "decision": first, "reason": "", "line": s + 2})
+        if first == "include":
+            decision, reason = draw(
+                st.sampled_from(
+                    [
+                        ("include", ""),
+                        ("exclude", "off topic"),
+                        ("exclude", "dup"),
+                        ("not_retrieved", ""),
+                    ]
+                )
+            )
+            ft.append({"study_id": ids[0], "decision": decision, "reason": reason, "line": s + 2})
+    columns = ["study_id", "decision", "reason", "line"]
+    return (
+        pd.DataFrame(records),
+        pd.DataFrame(links),
+        pd.DataFrame(ta, columns=columns),
+        pd.DataFrame(ft, columns=columns),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(reviews())
+def test_any_review_adds_up_and_the_table_matches_the_diagram(review):
+    records, links, ta, ft = review
+    has_companion = (ft["reason"] == "dup").any()
+    if has_companion and not (ft["decision"] == "include").any():
+        with pytest.raises(ReviewflowError, match="no study is included"):
+            prisma.build(records, links, ta, ft, companion_reasons=["dup"])
+        return
+    counts, boxes = prisma.build(records, links, ta, ft, companion_reasons=["dup"])
+    assert counts["identified_total"] == len(records) == len(boxes)
+    table = prisma.full_text_exclusions(ft, ["dup"])["outcome"].value_counts()
+    assert table.get(prisma.EXCLUDED, 0) == counts["reports_excluded_total"]
+    assert table.get(prisma.NOT_RETRIEVED, 0) == counts["reports_not_retrieved_total"]
+    assert table.get(prisma.COMPANION, 0) == counts["companion_reports_total"]
+    assert counts["studies_included"] == (ft["decision"] == "include").sum()
+    assert counts["reports_included"] == counts["studies_included"] + table.get(prisma.COMPANION, 0)
+    lines = " ".join(line for box in prisma.box_texts(counts)[prisma.LEFT].values() for line in box)
+    for phrase in prisma.TEMPLATE_BOXES[2:]:  # the two column headers are drawn, not boxes
+        assert phrase in lines, phrase

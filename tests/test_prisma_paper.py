@@ -90,3 +90,17 @@ def test_undisclosed_constructed_inputs_fail_on_pdf_text(tmp_path, repo_dir):
     silent = pdf_text(text_pdf("Methods. The searches were run in 2019.", tmp_path / "b.pdf"))
     with pytest.raises(Exception, match="does not disclose its constructed inputs"):
         disclosure.check_disclosed(silent, classes)
+
+
+def test_diagram_svg_keeps_its_text_in_a_typst_pdf(tmp_path):
+    """The route the paper takes (flow.svg into Typst): every template box stays text."""
+    typst = pytest.importorskip("typst")
+    (tmp_path / "ta.csv").write_text(TA)
+    (tmp_path / "ft.csv").write_text(FT)
+    counts, _ = build(tmp_path / "ta.csv", tmp_path / "ft.csv")
+    prisma.write_figures(counts, tmp_path)
+    (tmp_path / "doc.typ").write_text('#image("flow.svg", width: 100%)\n')
+    typst.compile(str(tmp_path / "doc.typ"), output=str(tmp_path / "doc.pdf"))
+    text = pdf_text(tmp_path / "doc.pdf")
+    assert missing_prisma_boxes(text) == []
+    assert "Scopus (n = 5)" in text.replace("\u00a0", " ")

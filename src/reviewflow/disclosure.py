@@ -61,6 +61,10 @@ def _entry_rows(entry: dict, path: Path) -> list[dict]:
             "every entry needs a `pattern` (a path under data/raw)", path=path, line=line
         )
     parts = entry.get("fields") or [dict(entry, field=WHOLE_FILE)]
+    if not any(str(part.get("field", WHOLE_FILE)) in ("*", WHOLE_FILE) for part in parts):
+        raise ReviewflowError(
+            f'{entry["pattern"]}: add a field "*" for the fields not listed', path=path, line=line
+        )
     rows = []
     for part in parts:
         where = part.get("__line__", line)
@@ -78,6 +82,7 @@ def _entry_rows(entry: dict, path: Path) -> list[dict]:
         field = str(part.get("field", WHOLE_FILE))
         rows.append(
             {
+                "line": where,
                 "field": "" if field == "*" else field,
                 "class": part["class"],
                 "what": str(part["what"]).strip(),
@@ -127,8 +132,33 @@ def read_classes(raw_dir: str | Path) -> pd.DataFrame:
                 path=path,
                 line=entry["__line__"],
             )
-        rows += [{"file": name, **row} for name in matched[i] for row in entry_rows]
+        for name in matched[i]:
+            for row in entry_rows:
+                if row["field"] and row["field"] not in field_names(raw_dir / name):
+                    raise ReviewflowError(
+                        f"{name} has no field {row['field']!r}", path=path, line=row["line"]
+                    )
+                rows.append({"file": name, **row})
     return pd.DataFrame(rows, columns=CLASS_COLUMNS)
+
+
+def field_names(path: Path) -> set[str]:
+    """The field names of a CSV (its header) or a YAML file (every mapping key in it)."""
+    if path.suffix == ".csv":
+        header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+        return {f.strip().strip('"') for f in header.split(",")}
+    if path.suffix in (".yaml", ".yml"):
+        keys: set[str] = set()
+        todo = [yaml.safe_load(path.read_text(encoding="utf-8"))]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, dict):
+                keys |= {str(k) for k in node}
+                todo += node.values()
+            elif isinstance(node, list):
+                todo += node
+        return keys
+    return set()
 
 
 def _whats(classes: pd.DataFrame, cls: str) -> list[str]:

@@ -65,12 +65,13 @@ def _lines(items: dict[str, int], indent: str = "  ") -> list[str]:
 
 
 def _wrap(lines: list[str], width: int) -> str:
+    """Lines wrapped to ``width`` characters; indents are no-break spaces, which SVG text
+    keeps (it collapses leading spaces)."""
     out = []
     for line in lines:
         lead = len(line) - len(line.lstrip(" "))
-        out.extend(
-            textwrap.wrap(line, width, subsequent_indent=" " * (lead + 2 if lead else 0)) or [""]
-        )
+        wrapped = textwrap.wrap(line, width, subsequent_indent=" " * (lead + 2 if lead else 0))
+        out += [NBSP * (len(w) - len(w.lstrip(" "))) + w.lstrip(" ") for w in wrapped or [""]]
     return "\n".join(out)
 
 
@@ -300,14 +301,16 @@ def draw_flow(counts: dict):
 
 
 def write_figures(counts: dict, out_dir: Path) -> None:
-    """flow.svg and flow.png, byte-identical for identical counts."""
+    """flow.svg and flow.png, byte-identical for identical counts. The SVG keeps its text as
+    text (not outlines), so the rendered paper's diagram can be searched, copied and
+    checked against the template."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     with matplotlib.rc_context(
-        {"svg.hashsalt": "reviewflow-prisma", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+        {"svg.hashsalt": "reviewflow-prisma", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
     ):
         fig = draw_flow(counts)
         svg = io.BytesIO()
