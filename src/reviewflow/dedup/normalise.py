@@ -637,4 +637,20 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     (out["n_venue"],) = _mapped(
         records["type"] + "\t" + records["journal"], lambda v: (venue_kind(*v.split("\t")),), 1
     )
-    return pd.DataFrame(out, index=records.index)
+    norm = pd.DataFrame(out, index=records.index)
+    norm["n_recurring"] |= shared_by_many_teams(norm)
+    return norm
+
+
+# A title used by this many first authors (distinct family names) names no single work.
+MANY_TEAMS = 5
+
+
+def shared_by_many_teams(norm: pd.DataFrame) -> np.ndarray:
+    """Titles that recur in the data itself: used by ``MANY_TEAMS`` or more first authors
+    (a one-word title of many letters, a standard heading). Like an editorial's title, such
+    a title needs a DOI or the same issue and pages to merge; a duplicate group spells its
+    first author in fewer ways than that."""
+    known = (norm["n_title"] != "") & (norm["n_first_author"] != "")
+    teams = norm[known].groupby("n_title")["n_first_author"].nunique()
+    return norm["n_title"].map(teams).fillna(0).to_numpy() >= MANY_TEAMS
