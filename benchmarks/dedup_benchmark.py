@@ -179,15 +179,17 @@ def benchmark(folder: Path | str, tools: list[str]) -> list[dict]:
     return rows
 
 
-def shifted_rules(title: float, author: float) -> tuple[match.Rule, ...]:
-    """The rules with every title and author threshold moved by the given shifts."""
+def shifted_rules(
+    rules: tuple[match.Rule, ...], title: float, author: float
+) -> tuple[match.Rule, ...]:
+    """``rules`` with every title and author threshold moved by the given shifts."""
     return tuple(
         dataclasses.replace(
             rule,
             title=rule.title + title,
             author=None if rule.author is None else rule.author + author,
         )
-        for rule in match.RULES
+        for rule in rules
     )
 
 
@@ -197,7 +199,7 @@ def held_out(datasets: list[Path | str]) -> list[dict]:
     scores: dict[tuple, dict] = {}
     try:
         for shift in itertools.product(TITLE_SHIFTS, AUTHOR_SHIFTS):
-            match.RULES = shifted_rules(*shift)
+            match.RULES = shifted_rules(shipped, *shift)
             for folder in datasets:
                 scores[shift, str(folder)] = benchmark(folder, ["reviewflow"])[0]
     finally:

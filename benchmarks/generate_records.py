@@ -254,6 +254,19 @@ def _initials(given: list[str], dots: bool = True) -> str:
     return " ".join(g[0].upper() + "." for g in given) if dots else "".join(g[0] for g in given)
 
 
+def _pair(a: dict | None, b: dict | None) -> tuple[dict, dict, bool] | None:
+    """A pair labelled "one work", if both records could be made."""
+    return (a, b, True) if a and b else None
+
+
+def _no_citation(record: dict | None) -> dict | None:
+    """The record without DOI, volume, issue and pages: title, authors and year must carry
+    the match (so a record without a year does not apply)."""
+    if record is None or not record["year"]:
+        return None
+    return {**record, "doi": "", "volume": "", "issue": "", "pages": ""}
+
+
 def run_together_authors(record: dict) -> tuple[dict, dict, bool] | None:
     """ "Akita K.Isoda K.Isobe S.": a list exported without separators."""
     b = _with_authors(record, lambda f, g: f"{f} {_initials(g).replace(' ', '')}", sep="")
@@ -277,19 +290,6 @@ def name_particles(record: dict) -> tuple[dict, dict, bool] | None:
     a = _with_authors(record, lambda f, g: f"van {f}, {g[0][0]}.")
     b = _with_authors(record, lambda f, g: f"{f}, {g[0][0]}. E.")
     return _pair(_no_citation(a), _no_citation(b))
-
-
-def _pair(a: dict | None, b: dict | None) -> tuple[dict, dict, bool] | None:
-    """A pair labelled "one work", if both records could be made."""
-    return (a, b, True) if a and b else None
-
-
-def _no_citation(record: dict | None) -> dict | None:
-    """The record without DOI, volume, issue and pages: title, authors and year must carry
-    the match (so a record without a year does not apply)."""
-    if record is None or not record["year"]:
-        return None
-    return {**record, "doi": "", "volume": "", "issue": "", "pages": ""}
 
 
 GARBLED_VOLUMES = [("1)", "61"), ("(Jul)", "61"), ("61", "Suppl. 1"), ("", "vol")]

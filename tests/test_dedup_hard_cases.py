@@ -7,31 +7,19 @@ labelled "one work" or "two works". The patterns are applied to hand-made works 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_dedup_benchmark import generator  # benchmarks/generate_records.py
 
 from reviewflow.dedup import check_records, deduplicate
 from reviewflow.dedup.normalise import simplify
 from reviewflow.errors import ReviewflowError
 from reviewflow.readers import read_export
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 FIELDS = ["type", "title", "authors", "year", "journal", "volume", "issue", "pages", "doi"]
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-HARD_CASES = _load("generate_records").HARD_CASES
+HARD_CASES = generator.HARD_CASES
 
 WORKS = [
     {"type": "JOUR", "title": "Personal budgets and inequality in adult social care: a "

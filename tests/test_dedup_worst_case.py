@@ -94,3 +94,17 @@ def test_one_title_by_many_teams_never_joins_records_without_a_common_author() -
             column = f"n_authors{k}"
             alike = fuzz.ratio(norm.at[x, column], norm.at[y, column]) >= GUARD_AUTHOR
             assert fx & fy or alike, (x, y)
+
+
+def test_a_title_many_teams_use_needs_a_doi_or_the_same_pages() -> None:
+    """A heading used by five or more first authors names no work: the same first author,
+    year and journal are not enough, the same volume and pages are."""
+    teams = ["Noris, M.", "Loirat, C.", "Kavanagh, D.", "Fitzpatrick, M.", "Kavukcu, S."]
+    rows = [{"title": "Atypical hemolytic uremic syndrome", "authors": a, "year": "2011",
+             "journal": "Orphanet Journal of Rare Diseases"} for a in teams]  # fmt: skip
+    rows.append({**rows[1], "authors": "Loirat, C.; Fremeaux-Bacchi, V."})
+    assert deduplicate(table(rows)).report["studies"] == 6
+    rows[1] = {**rows[1], "volume": "6", "pages": "60"}
+    rows[5] = {**rows[5], "volume": "6", "pages": "60"}
+    links = deduplicate(table(rows)).links.set_index("record_id")["study_id"]
+    assert links["r5"] == links["r1"] and links.nunique() == 5

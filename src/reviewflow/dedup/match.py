@@ -358,11 +358,12 @@ def label(f: pd.DataFrame) -> pd.DataFrame:
     rule = np.full(len(f), "", dtype=object)
     for r in reversed(RULES):
         rule[_passes(r, f) & free] = r.name
-    # A title that recurs by nature (editorials, errata, front matter) names no work: it
-    # needs a DOI or the same issue and pages; otherwise a person decides.
-    strong = (f["doi"].to_numpy() == SAME) | (
-        (f["issue"].to_numpy() == SAME) & (f["page"].to_numpy() == SAME)
-    )
+    # A title that recurs (editorials, errata, front matter, a heading many teams use) names
+    # no work: it needs a DOI, or the same pages in the same issue (the same volume when an
+    # issue is unknown); otherwise a person decides.
+    issue = f["issue"].to_numpy()
+    place = (issue == SAME) | ((issue == ABSENT) & (f["volume"].to_numpy() == SAME))
+    strong = (f["doi"].to_numpy() == SAME) | ((f["page"].to_numpy() == SAME) & place)
     rule[(rule != "") & f["recurring"].to_numpy() & ~strong] = "maybe"
     title = f["title"].to_numpy()
     author = f["author"].to_numpy()

@@ -455,11 +455,15 @@ _PARTICLES = {
 
 
 def _split_authors(text: str) -> list[str]:
+    if ";" in text:  # the common, separated case
+        return _AUTHOR_SPLIT.split(text)
+    if "." in text:
+        text = _RUN_TOGETHER.sub("; ", text)
     names = []
-    for part in _AUTHOR_SPLIT.split(_RUN_TOGETHER.sub("; ", text)):
-        pieces = [p.strip() for p in part.split(",")]
-        if len(pieces) > 1 and all(_FAMILY_INITIALS.match(p) for p in pieces):
-            names.extend(pieces)
+    for part in _AUTHOR_SPLIT.split(text):
+        pieces = part.split(",") if "," in part else ()
+        if len(pieces) > 1 and all(_FAMILY_INITIALS.match(p.strip()) for p in pieces):
+            names.extend(p.strip() for p in pieces)
         else:
             names.append(part)
     return names
@@ -483,19 +487,24 @@ def author_names(authors: str) -> list[tuple[str, str]]:
         if not name:
             continue
         if "," in name:
-            family, given = (w.split() for w in name.split(",", 1))
+            head, _, tail = name.partition(",")
+            family, given = head.split(), tail.split()
         else:
             words = name.split()
             k = len(words)
             while k > 1 and _INITIALS.match(words[k - 1]):
                 k -= 1  # "Zhou X", "Chan D. Y. W."
             family, given = (words[:k], words[k:]) if k < len(words) else (words[-1:], words[:-1])
-        core = [w for w in family if w.lower() not in _PARTICLES] or family
+        if len(family) > 1:
+            family = [w for w in family if w.lower() not in _PARTICLES] or family
         while given and given[-1].lower() in _PARTICLES:
             given = given[:-1]  # "Kessel, M. E. van"; a first name "Van" stays
-        surname = _letters("".join(core))
+        surname = _letters("".join(family))
         if surname:
-            out.append((surname, _letters(given[0])[:1] if given else ""))
+            initial = given[0][0].lower() if given else ""
+            if initial and not ("a" <= initial <= "z"):
+                initial = _letters(given[0])[:1]
+            out.append((surname, initial))
     return out
 
 
@@ -571,6 +580,14 @@ def _type_kind(entry_type: str) -> tuple[str]:
     return (kind("", entry_type),)
 
 
+def _title_head(title: str) -> tuple[str]:
+    return (title_head(title),)
+
+
+def _recurring(main_title: str) -> tuple[bool]:
+    return (recurring_title(main_title),)
+
+
 def _journal_parts(journal: str) -> tuple[str, str, bool]:
     name, initials = journal_forms(journal)
     return name, initials, versioned(name)
@@ -599,8 +616,8 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     )
     out["n_translated"] = translated.astype(bool)
     title = pd.Series(out["n_title"], dtype=object)
-    (out["n_title_head"],) = _mapped(records["title"], lambda v: (title_head(v),), 1)
-    (recurring,) = _mapped(title, lambda v: (recurring_title(v),), 1)
+    (out["n_title_head"],) = _mapped(records["title"], _title_head, 1)
+    (recurring,) = _mapped(title, _recurring, 1)
     out["n_recurring"] = recurring.astype(bool)
     out["n_series"], out["n_numbers"], out["n_contrast"] = _mapped(title, title_markers, 3)
     authors = _mapped(records["authors"], _author_forms, 8)
@@ -637,4 +654,20 @@ def normalise(records: pd.DataFrame) -> pd.DataFrame:
     (out["n_venue"],) = _mapped(
         records["type"] + "\t" + records["journal"], lambda v: (venue_kind(*v.split("\t")),), 1
     )
-    return pd.DataFrame(out, index=records.index)
+    norm = pd.DataFrame(out, index=records.index)
+    norm["n_recurring"] |= shared_by_many_teams(norm)
+    return norm
+
+
+# A title used by this many first authors (distinct family names) names no single work.
+MANY_TEAMS = 5
+
+
+def shared_by_many_teams(norm: pd.DataFrame) -> np.ndarray:
+    """Titles that recur in the data itself: used by ``MANY_TEAMS`` or more first authors
+    (a one-word title of many letters, a standard heading). Like an editorial's title, such
+    a title needs a DOI or the same issue and pages to merge; a duplicate group spells its
+    first author in fewer ways than that."""
+    known = (norm["n_title"] != "") & (norm["n_first_author"] != "")
+    teams = norm[known].groupby("n_title")["n_first_author"].nunique()
+    return norm["n_title"].map(teams).fillna(0).to_numpy() >= MANY_TEAMS
