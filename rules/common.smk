@@ -4,6 +4,7 @@
 # content is the file's hash and which is rewritten only when that hash changes, so an edit
 # that keeps the old mtime re-runs everything downstream and a bare `touch` re-runs nothing.
 # The stamps are refreshed here, each time the workflow is parsed (dry runs included).
+import os
 from pathlib import Path
 
 import reviewflow
@@ -79,7 +80,7 @@ def search_export_files(wildcards=None):
         return []
     searches = log.get("searches") if isinstance(log, dict) else None
     return sorted(
-        str(s["file"])
+        os.path.normpath(str(s["file"]))
         for s in (searches if isinstance(searches, list) else [])
         if isinstance(s, dict) and s.get("file") is not None
     )
