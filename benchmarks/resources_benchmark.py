@@ -4,16 +4,17 @@
 
 Two measurements, each command in a fresh process so its peak is its own:
 
-- import and dedup (the stages that grow with the review) on generated records of each size
-  (benchmarks/generate_records.py, written as one RIS export with an abstract per record,
-  run through `reviewflow import` then `reviewflow dedup`);
+- the stages that grow with the review, on generated records of each size
+  (benchmarks/generate_records.py, written as one RIS export with an abstract per record):
+  `reviewflow import`, `dedup`, both `screen` stages (two reviewers exclude every study at
+  title/abstract) and `prisma`;
 - every stage of the flagship review, built by Snakemake in a temporary copy with a
   `reviewflow` wrapper first on PATH that measures each command.
 
 Memory is the peak of the summed RSS of the command's whole process tree (dedup forks
 workers; SLURM counts them all), sampled every 50 ms. Prints one JSON object per line, then
-for import and dedup the least-squares line ``peak_mb = a + b * records / 1000`` that
-docs/cluster.md turns into the `mem_mb` of rules/common.smk.
+for each generated stage the least-squares lines ``peak_mb = a + b * records / 1000`` (and
+seconds) that docs/cluster.md turns into the sizes the rules declare.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import psutil
 
 HERE = Path(__file__).resolve().parent
@@ -86,23 +88,51 @@ def search_log(folder: Path, n: int) -> Path:
     return log
 
 
+def screening_decisions(studies: Path, path: Path) -> Path:
+    """Two reviewers exclude every study at title/abstract: every study is screened."""
+    ids = pd.read_csv(studies, dtype=str, usecols=["study_id"])["study_id"]
+    rows = [f"{i},{r},exclude,,\n" for i in ids for r in ("R1", "R2")]
+    path.write_text("id,reviewer,decision,reason,note\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
 def scale(sizes: list[int], reviewflow: str) -> list[dict]:
+    """import -> dedup -> both screening stages -> PRISMA on generated records of each size."""
+    config = str(REPO / "config" / "config.yaml")
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            write_ris(n, folder / "gen.ris")
-            log = search_log(folder, n)
-            records = folder / "records.csv"
-            imported = measure(
-                [reviewflow, "import", "--search-log", str(log), "--out", str(records),
-                 "--report", str(folder / "report.json")]
-            )  # fmt: skip
-            deduped = measure(
-                [reviewflow, "dedup", "--records", str(records), "--out-dir", str(folder / "d")]
+            d = Path(tmp)
+            write_ris(n, d / "gen.ris")
+            records, links, studies = (
+                d / "records.csv",
+                d / "d" / "links.csv",
+                d / "d" / "studies.csv",
             )
-            for stage, m in (("import", imported), ("dedup", deduped)):
-                rows.append({"stage": stage, "records": n, **m})
+            ta, ft = d / "s" / "title_abstract.csv", d / "s" / "full_text.csv"
+            (d / "s").mkdir()
+            (d / "ft_raw.csv").write_text("id,reviewer,decision,reason,note\n", encoding="utf-8")
+            commands = {
+                "import": ["import", "--search-log", search_log(d, n), "--out", records,
+                           "--report", d / "report.json"],
+                "dedup": ["dedup", "--records", records, "--out-dir", d / "d"],
+                "screen title_abstract": [
+                    "screen", "--stage", "title_abstract", "--decisions", d / "ta_raw.csv",
+                    "--links", links, "--studies", studies, "--config", config, "--out", ta,
+                    "--agreement", d / "s" / "ta.json"],
+                "screen full_text": [
+                    "screen", "--stage", "full_text", "--decisions", d / "ft_raw.csv",
+                    "--links", links, "--studies", studies, "--config", config,
+                    "--previous", ta, "--out", ft, "--agreement", d / "s" / "ft.json"],
+                "prisma": ["prisma", "--records", records, "--links", links,
+                           "--title-abstract", ta, "--full-text", ft, "--out-dir", d / "p"],
+            }  # fmt: skip
+            for stage, args in commands.items():
+                if stage == "screen title_abstract":
+                    screening_decisions(studies, d / "ta_raw.csv")
+                rows.append(
+                    {"stage": stage, "records": n, **measure([reviewflow, *map(str, args)])}
+                )
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -168,8 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     reviewflow = shutil.which("reviewflow", path=str(Path(sys.executable).parent)) or "reviewflow"
     rows = scale(args.sizes, reviewflow)
-    fit(rows, "import")
-    fit(rows, "dedup")
+    for stage in dict.fromkeys(row["stage"] for row in rows):
+        fit(rows, stage)
     if not args.no_flagship:
         flagship(reviewflow)
 
