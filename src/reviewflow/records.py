@@ -10,6 +10,8 @@ import re
 
 import pandera.pandas as pa
 
+from reviewflow.ids import normalise_doi  # noqa: F401  (the readers take it from here)
+
 # Order is the column order of records.csv.
 COLUMNS = [
     "record_id",
@@ -42,27 +44,12 @@ COLUMNS = [
 FIELDS = COLUMNS[COLUMNS.index("type") : COLUMNS.index("original")]
 
 # Our small type vocabulary: what dedup and PRISMA need, not every vendor's distinction.
+
 TYPES = ["article", "book", "chapter", "conference", "thesis", "report", "dataset", "web", "other"]
 
 SEPARATOR = "; "  # joins authors and keywords in one cell
 
-_DOI = re.compile(r"10\.\d{3,9}/\S+", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
-
-
-def normalise_doi(value: str | None) -> str:
-    """Lower-case bare DOI (``10.x/y``) from any of the spellings exports use, or "".
-
-    Handles ``https://doi.org/``, ``http://dx.doi.org/``, ``doi:`` prefixes, URL-encoded
-    slashes (Scopus links) and trailing punctuation; of several DOIs the first is kept.
-    """
-    if not value:
-        return ""
-    text = str(value).strip().replace("%2F", "/").replace("%2f", "/")
-    match = _DOI.search(text)
-    if not match:
-        return ""
-    return match.group(0).rstrip(".,;)]}>'\"").lower()
 
 
 def extract_year(value: str | None) -> str:

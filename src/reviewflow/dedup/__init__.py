@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reviewflow import tables
 from reviewflow.dedup.block import candidate_pairs
 from reviewflow.dedup.cluster import HUMAN_MERGE, Guard
 from reviewflow.dedup.cluster import cluster as cluster_records
@@ -155,8 +156,8 @@ def run(args: argparse.Namespace) -> None:
     decisions = read_decisions(args.decisions)
     result = deduplicate(records, decisions, decisions_path=args.decisions)
     out = Path(args.out_dir)
-    write_csv(result.links, out / "links.csv")
-    write_csv(result.studies, out / "studies.csv")
+    tables.write(result.links, tables.LINKS, out / "links.csv")
+    tables.write(result.studies, tables.STUDIES, out / "studies.csv")
     write_csv(result.maybe, out / "maybe_pairs.csv")
     write_json(result.report, out / "dedup_report.json")
     log.info(

@@ -17,6 +17,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from reviewflow import ids
+
 # Letters NFKD does not decompose into ASCII.
 _FOLD = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "ł": "l", "Ł": "L", "đ": "d",
@@ -88,7 +90,6 @@ _NON_LETTER = re.compile(r"[^a-z]")
 _AUTHOR_SPLIT = re.compile(r"\s*;\s*|\s+and\s+")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EMBASE_CONFERENCE = re.compile(r"\.\s*(?=conference:|congress:|meeting:)", re.IGNORECASE)
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
 
 
 def clean_text(value: str) -> str:
@@ -338,10 +339,7 @@ def title_head(title: str) -> str:
 
 def normalise_doi(value: str) -> str:
     """Bare lower-case DOI: "https://doi.org/10.1/ABC." -> "10.1/abc"; "" if none."""
-    match = _DOI.search(clean_text(value).strip().lower().replace("%2f", "/"))
-    if not match:
-        return ""
-    return match.group(0).rstrip(".,;)]")
+    return ids.normalise_doi(clean_text(value))
 
 
 def normalise_pages(value: str) -> tuple[int, int, bool]:

@@ -59,13 +59,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from reviewflow import tables
 from reviewflow.errors import ReviewflowError
 from reviewflow.prose import count
 from reviewflow.screening.tables import read_table
 
 LEFT, RIGHT = "databases_registers", "other_methods"
 COLUMN_KINDS = {"database": LEFT, "register": LEFT, "other": RIGHT}
-BOX_COLUMNS = ["record_id", "study_id", "column", "box", "reason"]
+BOX_COLUMNS = tables.RECORD_BOXES
 
 # A study's outcome at full text (the ``outcome`` column of full_text_outcomes), in the
 # order the exclusions table lists them.

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reviewflow import files
+from reviewflow import files, tables
 from reviewflow.errors import ReviewflowError
 from reviewflow.ids import StudyResolver
 from reviewflow.screening.agreement import CONSENSUS, agreement
@@ -51,7 +51,7 @@ FINAL_VALUES = {
     "title_abstract": ("include", "exclude"),
     "full_text": ("include", "exclude", "not_retrieved"),
 }
-OUTPUT_COLUMNS = ["study_id", "decision", "reason", "reviewers", "conflict", "resolved_by"]
+OUTPUT_COLUMNS = tables.DECISIONS
 RESOLUTION_COLUMNS = ["study_id", "decision", "reason", "resolved_by", "path", "line"]
 PENDING_COLUMNS = [
     "study_id",
@@ -470,7 +470,7 @@ def run(args: argparse.Namespace) -> None:
             path=args.decisions[0] if args.decisions else None,
         )
     work_list.unlink(missing_ok=True)
-    files.write_csv(decided, args.out)
+    tables.write(decided, tables.DECISIONS, args.out)
     files.write_json(stats, args.agreement)
     log.info(
         "%s: %d studies decided (%s); kappa %s",
