@@ -15,16 +15,20 @@ from reviewflow.dedup import check_records, decision_pairs, deduplicate, read_de
 from reviewflow.dedup.match import RULES, rules_table
 from reviewflow.dedup.normalise import (
     author_families,
+    author_names,
     clean_text,
     journal_forms,
     kind,
     leading_number,
     normalise_doi,
+    normalise_issue,
     normalise_pages,
     normalise_year,
     pages_relation,
+    recurring_title,
     shifted_citation,
     title_forms,
+    title_head,
     title_markers,
     title_parts,
     venue_kind,
@@ -180,6 +184,76 @@ def test_author_families_ignore_name_forms(raw: str, expected: list[str]) -> Non
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
+        ("Akita K.Isoda K.Isobe S.", [("akita", "k"), ("isoda", "k"), ("isobe", "s")]),
+        ("HOPPE F.SVALASTOGA E.", [("hoppe", "f"), ("svalastoga", "e")]),
+        ("Spee B.van den Ingh T.Ohno K.", [("spee", "b"), ("ingh", "t"), ("ohno", "k")]),
+        ("Akita K, Isoda K, Isobe S", [("akita", "k"), ("isoda", "k"), ("isobe", "s")]),
+        ("Chan, Dick Y. W.", [("chan", "d")]),
+        ("Chan, D. Y. W.", [("chan", "d")]),
+        ("Chan DYW", [("chan", "d")]),
+        ("Dick Y. W. Chan", [("chan", "d")]),
+        ("van Kessel, M.", [("kessel", "m")]),
+        ("Kessel, M. E. van", [("kessel", "m")]),
+        ("Truan, Van A.", [("truan", "v")]),  # a first name "Van" is not a particle
+        ("J.Smith; K.Jones", [("jsmith", ""), ("kjones", "")]),  # no run-together split
+        ("Alexion Pharmaceuticals, Inc", [("alexionpharmaceuticals", "i")]),
+    ],
+)  # fmt: skip
+def test_author_names_surname_and_initial(raw: str, expected: list) -> None:
+    assert author_names(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "volume", "issue"),
+    [
+        ("61", "61", "61"),
+        ("20 Suppl 1", "20", "20"),
+        ("1)", "", ""),  # a fragment of "61(1)": unknown, not volume 1
+        ("(Jul)", "", ""),
+        ("SUPPL. 1", "", "s1"),  # a supplement agrees only with the same supplement
+        ("Suppl", "", "s"),
+        ("Pt 2", "", ""),
+        ("3-A", "3", "3"),
+        ("Drug Discovery. 9", "9", "9"),
+    ],
+)
+def test_unreadable_volume_or_issue_is_unknown(raw: str, volume: str, issue: str) -> None:
+    assert leading_number(raw) == volume and normalise_issue(raw) == issue
+
+
+@pytest.mark.parametrize(
+    ("title", "recurring"),
+    [
+        ("editor s comments", True), ("remarks from the editor", True), ("erratum", True),
+        ("introduction to the special issue", True), ("book review", True),
+        ("preface", True), ("reply", True), ("annual report 2019", True),
+        ("introduction to the special issue on personal budgets", False),
+        ("personal budgets", False), ("", False),
+    ],
+)  # fmt: skip
+def test_recurring_titles(title: str, recurring: bool) -> None:
+    assert recurring_title(title) is recurring
+
+
+@pytest.mark.parametrize(
+    ("raw", "head"),
+    [
+        ("Breed locally, disperse globally: fine-scale genetic structure",
+         "breed locally disperse globally"),
+        ("Personal budgets - a review of the evidence", ""),  # a head of two words
+        ("Direct payments in residential care. Findings from trailblazers",
+         "direct payments in residential care"),
+        ("Introduction: personal budgets", ""),  # a generic head does not stand for the title
+        ("No subtitle here at all", ""),
+    ],
+)  # fmt: skip
+def test_title_head(raw: str, head: str) -> None:
+    assert title_head(raw) == head
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
         ("123-9", (123, 129, False)),
         ("123-129", (123, 129, False)),
         ("1123-45", (1123, 1145, False)),
@@ -250,6 +324,8 @@ def test_kinds_and_venues() -> None:
     assert venue_kind("CONF", "Anything") == "conference"
     assert venue_kind("article", "Proceedings of the SPA Conference") == "conference"
     assert venue_kind("JOUR", "Journal of Social Policy") == "article"
+    assert venue_kind("THES", "") == venue_kind("JOUR", "Dissertation Abstracts International")
+    assert venue_kind("JOUR", "Thesis Eleven") == "article"  # a journal, not a thesis
     assert leading_number("Drug Discovery. 9") == "9"
     assert normalise_year("2019 Jun") == 2019 and normalise_year("") == -1
 

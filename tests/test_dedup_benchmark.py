@@ -73,3 +73,26 @@ def test_respiratory_beats_bib_dedupes_published_sensitivity(shared_dir: Path) -
     (row,) = bench.benchmark(shared_dir / "bench" / "dedup" / "respiratory", ["reviewflow"])
     assert row["n"] == 1988 and row["FP"] == 0
     assert row["sensitivity"] >= 0.9358  # bib-dedupe's published figure on this set
+
+
+def test_held_out_chooses_each_sets_shift_on_the_other_sets_only(monkeypatch) -> None:
+    """Scripted scores: shift (3, 0) finds the most on "a" but merges falsely on "b"."""
+
+    def fake(folder, tools):
+        shift = (bench.match.RULES[0].title - shipped[0].title,
+                 bench.match.RULES[1].author - shipped[1].author)  # fmt: skip
+        fp = int(shift == (3, 0) and folder == "b")
+        tp = 10 + shift[0] + (5 if shift == (3, 0) and folder == "a" else 0)
+        return [{"dataset": folder, "TP": tp, "FP": fp}]
+
+    shipped = bench.match.RULES
+    monkeypatch.setattr(bench, "benchmark", fake)
+    rows = {r["dataset"]: r for r in bench.held_out(["a", "b", "c"])}
+    assert bench.match.RULES is shipped  # restored
+    shift = {k: (r["title_shift"], r["author_shift"]) for k, r in rows.items()}
+    # Left out "b": chosen on a and c, where (3, 0) is best, so b shows its false merge.
+    assert shift["b"] == (3, 0) and rows["b"]["FP"] == 1
+    # Left out "a" or "c": (3, 0) is ruled out by b; the most TP at the smallest shift is
+    # (3, -5) or (3, 5), and the grid's first of the tie is taken.
+    assert shift["a"] == shift["c"] == (3, -5)
+    assert rows["a"]["FP"] == 0 and rows["a"]["protocol"] == "held-out"
