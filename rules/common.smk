@@ -5,7 +5,6 @@
 # that keeps the old mtime re-runs everything downstream and a bare `touch` re-runs nothing.
 # The stamps are refreshed here, each time the workflow is parsed (dry runs included).
 import math
-import os
 import re
 import subprocess
 import sys
@@ -67,8 +66,9 @@ def raw_inputs(rels):
 def raw_files_under(folder, suffix=""):
     """Paths (relative to data/raw) of the raw files in ``folder`` ending in ``suffix``, e.g.
     one ASReview export per reviewer; give them to raw_inputs() for a rule's input."""
-    prefix = f"{Path(folder).as_posix()}{os.sep}"
-    return sorted(r for r in RAW_STAMPS if r.startswith(prefix) and r.endswith(suffix))
+    return sorted(
+        r for r in RAW_STAMPS if Path(r).is_relative_to(folder) and r.endswith(suffix)
+    )
 
 
 def optional_raw(rel):
