@@ -31,8 +31,8 @@ rule screen:
         "../envs/reviewflow.yaml"
     threads: 1
     resources:
-        mem_mb=sized(500, 6, lines_of("links")),
-        runtime=sized(5, 0.005, lines_of("links")),
+        mem_mb=sized(500, 14, lines_of("links")),
+        runtime=sized(5, 0.1, lines_of("links")),
     params:
         decisions=screening_decisions,
         format=screening_format,

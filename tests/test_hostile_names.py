@@ -50,11 +50,6 @@ def test_hostile_file_and_folder_names_build_and_run_nothing(tmp_path: Path) -> 
     assert "touch PWNED1" in records  # the name is data: kept verbatim as the record's source
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules/screening.smk (screening branch) still pastes the ASReview file names into"
-    " its shell command unquoted; remove this marker when that branch quotes them",
-)
 def test_hostile_asreview_export_name_runs_nothing(tmp_path: Path) -> None:
     """The probe's case: an ASReview export named `x$(touch PWNED).csv`."""
     project = copy_workflow(tmp_path / "project")
