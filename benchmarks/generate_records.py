@@ -245,7 +245,9 @@ def _names(authors: str) -> list[tuple[str, list[str]]] | None:
 
 def _with_authors(record: dict, render_name: Callable, sep: str = "; ") -> dict | None:
     names = _names(record["authors"])
-    if not names or any(not given for _, given in names):
+    # A personal name has one to three given names; a longer one is a body written without a
+    # comma ("Changing Lives Service Development Group"), which no database re-spells so.
+    if not names or any(not given or len(given) > 3 for _, given in names):
         return None
     return {**record, "authors": sep.join(render_name(f, g) for f, g in names)}
 

@@ -109,9 +109,19 @@ def screening_format(wildcards):
 # (`retries: 1` in profiles/slurm and profiles/kubernetes).
 
 
+def raw_path_of(path):
+    """The raw file a stamp stands for (any other path is itself)."""
+    path = Path(path)
+    return (
+        RAW / path.relative_to(STAMPS).with_suffix("")
+        if path.is_relative_to(STAMPS)
+        else path
+    )
+
+
 def reported_hits(input) -> int:
     """Records the databases reported (the search log's `hits`): known before the import."""
-    log = read_yaml(RAW / "searches.yaml") or {}
+    log = read_yaml(raw_path_of(input.log)) or {}
     searches = log.get("searches") if isinstance(log, dict) else None
     hits = [s.get("hits") for s in searches or [] if isinstance(s, dict)]
     # Anything but a number counts as none here; the import reports a bad search log.

@@ -46,7 +46,7 @@ rule screen:
             ["--previous", *input.previous] if input.previous else []
         ),
     shell:
-        "reviewflow --log {log:q} screen --stage {wildcards.stage}"
+        "reviewflow --log {log:q} screen --stage {wildcards.stage:q}"
         " --decisions {params.decisions:q}"
         " {params.resolutions:q} {params.previous:q} --links {input.links:q}"
         " --studies {input.studies:q} --format {params.format:q}"

@@ -86,21 +86,15 @@ def copy_workflow(dest: Path, review: Path = FIXTURE_REVIEW) -> Path:
 def run_snakemake(
     workdir: Path, *args: str, env: dict | None = None, check: bool = True
 ) -> subprocess.CompletedProcess:
-    """Run Snakemake in ``workdir`` with the test interpreter's environment."""
+    """Run Snakemake in ``workdir`` with the test interpreter's environment: the engine's
+    workflow, unless the folder has a Snakefile of its own or ``args`` name one."""
     bindir = str(Path(sys.executable).parent)
     full_env = {**os.environ, **(env or {})}
     full_env["PATH"] = bindir + ":" + full_env.get("PATH", "")
+    own = (workdir / "Snakefile").exists() or {"-s", "--snakefile"} & set(args)
+    engine = [] if own else ["--snakefile", str(ENGINE_SNAKEFILE)]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ENGINE_SNAKEFILE),
-            "--cores",
-            "2",
-            *args,
-        ],
+        [sys.executable, "-m", "snakemake", *engine, "--cores", "2", *args],
         cwd=workdir,
         env=full_env,
         capture_output=True,

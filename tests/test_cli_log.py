@@ -42,11 +42,12 @@ def test_log_file_has_everything_and_stderr_the_errors(tmp_path: Path) -> None:
 def test_a_failing_rule_shows_its_error_on_the_console(tmp_path: Path) -> None:
     """import_records once wrote its error only to its log; now the console shows it too."""
     project = copy_workflow(tmp_path / "project")
-    log = project / "data" / "raw" / "searches.yaml"
-    log.write_text(log.read_text(encoding="utf-8").replace("hits: 5", "hits: many"), "utf-8")
+    export = project / "data" / "raw" / "exports" / "scopus.ris"
+    with open(export, "a", encoding="utf-8") as fh:
+        fh.write("TY  - JOUR\nTI  - A record that is never closed\n")
     manifest.update(project / "data" / "raw")
     proc = run_snakemake(project, "data/processed/records/records.csv", check=False)
     assert proc.returncode != 0
     error = next(line for line in proc.stderr.splitlines() if "reviewflow: error:" in line)
-    assert "searches.yaml" in error
+    assert "scopus.ris" in error
     assert error.strip() in (project / "logs" / "import_records.log").read_text("utf-8")

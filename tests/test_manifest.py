@@ -208,11 +208,12 @@ def test_update_replaces_a_broken_manifest(raw: Path) -> None:
 
 VERIFIED = "data/processed/manifest/verified.sha256"
 # Just the stages under test, so this runs whatever state the other rule files are in.
-MINI_SNAKEFILE = """\
+REPO = Path(__file__).resolve().parents[1]
+MINI_SNAKEFILE = f"""\
 configfile: "config/config.yaml"
-include: "rules/common.smk"
-include: "rules/manifest.smk"
-include: "rules/provenance.smk"
+include: "{REPO}/rules/common.smk"
+include: "{REPO}/rules/manifest.smk"
+include: "{REPO}/rules/provenance.smk"
 """
 
 

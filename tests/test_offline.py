@@ -258,7 +258,8 @@ def assert_no_network_attempts(build: Build) -> None:
     loaded = build.loaded.read_text(encoding="utf-8")
     assert "--rerun-incomplete" in loaded, loaded
     for stage in ("manifest", "import", "dedup", "prisma", "provenance", "render"):
-        assert re.search(rf"bin/reviewflow {stage}\b", loaded), f"{stage} not guarded:\n{loaded}"
+        pattern = rf"bin/reviewflow (?:--log \S+ )?{stage}\b"  # rules log with --log
+        assert re.search(pattern, loaded), f"{stage} not guarded:\n{loaded}"
     assert "ipykernel" in loaded, f"notebook kernels not guarded:\n{loaded}"
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_workflow, run_snakemake
+from conftest import ENGINE_SNAKEFILE, REPO, copy_workflow, run_snakemake
 
 from reviewflow import recovery
 
@@ -49,7 +49,8 @@ def kill_when_started(project: Path, marker: str, timeout: float = 600) -> None:
     console = project.parent / "killed-build.log"
     with open(console, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "snakemake", "--cores", "2", "--rerun-incomplete"],
+            [sys.executable, "-m", "snakemake", "--snakefile", str(ENGINE_SNAKEFILE)]
+            + ["--cores", "2", "--rerun-incomplete"],
             cwd=project,
             env=snakemake_env(),
             stdout=out,
@@ -80,15 +81,14 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.mark.parametrize("stage", sorted(KILL_POINTS))
 def test_make_paper_recovers_from_kill_9(stage: str, reference, tmp_path: Path) -> None:
     project = copy_workflow(tmp_path / "project")
-    shutil.copy2(REPO / "Makefile", project / "Makefile")
     kill_when_started(project, KILL_POINTS[stage])
     assert any((project / recovery.LOCK_DIR).iterdir()), "the kill left no lock to recover"
     (project / PARTIAL).write_bytes(b"")
 
-    # READY= : the test interpreter's environment stands in for .venv.
+    # As a user builds another review, from the engine's checkout; READY= : the test
+    # interpreter's environment stands in for .venv.
     proc = subprocess.run(
-        ["make", "paper", "READY=", "CORES=2"],
-        cwd=project,
+        ["make", "-C", str(REPO), "paper", "READY=", "CORES=2", f"REVIEW={project}"],
         env=snakemake_env(),
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ One style, used for every sentence the pipeline writes (tables keep digits):
 - "k of the n" is "all six" or "none of the six", never "6 of the 6" or "0 of the 6".
 
 Plurals, articles, number words and list joining come from ``inflect``, which knows English
-exceptions ("analyses", "people", "an NDIS", "a European study").
+exceptions ("analyses", "people", "an NHS trust", "a European study").
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def join(items: list[str] | tuple[str, ...], conj: str = "and") -> str:
 
 
 def a(phrase: str) -> str:
-    """The phrase with its indefinite article: 'an NDIS evaluation', 'a European study'."""
+    """The phrase with its indefinite article: 'an NHS trust', 'a European study'."""
     return str(_ENGLISH.a(phrase))
 
 
