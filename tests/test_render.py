@@ -509,3 +509,10 @@ def test_background_dois_match_the_public_record(shared_dir: Path):
         doi = entries[key]["doi"].lower()
         assert f"doi:{doi}" in flagship, key
     assert entries["page2021prisma"]["doi"] == "10.1136/bmj.n71"
+
+
+def test_closing_quote_after_a_question_mark_stays_closing():
+    """Issue 15: Typst guessed "What Works?‘" from a straight quote; quotes.lua keeps ’."""
+    out = pandoc("Funding: ‘What Works?’ and it’s “fine!”", "quotes.lua", to="typst")
+    assert out.returncode == 0, out.stderr
+    assert "‘What Works?’ and it’s “fine!”" in out.stdout
