@@ -10,14 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import reviewflow
 from snakemake.utils import validate
 
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import read_yaml
-from reviewflow.manifest import refresh_stamps
+from reviewflow.manifest import refresh_engine_stamp, refresh_stamps
 from reviewflow.provenance import refresh_git_stamp
-from reviewflow.render import ASSETS as RENDER_ASSETS
 from reviewflow.searchlog import export_files
 
 # Snakemake's YAML loader keeps the last of two equal keys; read each config file again with
@@ -30,24 +28,24 @@ RAW = Path("data/raw")
 PROCESSED = Path("data/processed")
 STAMPS = PROCESSED / "manifest" / "stamps"
 GIT_STAMP = PROCESSED / "manifest" / "git.json"
+# The engine's code (package and render assets) as one stamp, an input of every rule: a new
+# engine version re-runs every stage, an edit that changes nothing re-runs none.
+ENGINE_STAMP = PROCESSED / "manifest" / "engine.sha256"
 
 NOTEBOOKS = sorted(str(p) for p in Path("notebooks").glob("*.ipynb"))
-# Every source file of the paper (the review's text, settings and background bibliography,
-# and the engine's filters, Typst header and CSS), so an edit to any of them re-renders.
+# Every source file of the paper (the review's text, settings and background bibliography;
+# the engine's filters, Typst header and CSS are in ENGINE_STAMP), so an edit re-renders.
 # Listed by pattern, so files a renderer leaves behind (Quarto's index.typ, .quarto/, the
 # mirrored _reviewflow/ and _figures/) never count as sources.
 MANUSCRIPT_SOURCES = sorted(
     str(p)
     for pattern in ("*.qmd", "_quarto.yml", "*.bib")
     for p in Path("manuscript").glob(pattern)
-) + sorted(
-    str(p) for p in RENDER_ASSETS.rglob("*") if p.suffix in (".lua", ".typ", ".css")
 )
-# The code of the reviewflow package the rules run (wherever it is installed).
-PACKAGE_SOURCES = sorted(str(p) for p in Path(reviewflow.__file__).parent.rglob("*.py"))
 
 try:
     RAW_STAMPS = refresh_stamps(RAW, STAMPS, ".snakemake/reviewflow/stamp-cache.json")
+    refresh_engine_stamp(ENGINE_STAMP)
     refresh_git_stamp(GIT_STAMP)
 except ReviewflowError as exc:
     raise SystemExit(f"reviewflow: error: {exc}") from None

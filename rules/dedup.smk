@@ -4,6 +4,7 @@
 
 rule deduplicate:
     input:
+        engine=ENGINE_STAMP,
         records=PROCESSED / "records" / "records.csv",
         decisions=optional_raw("dedup_decisions.csv"),
     output:

@@ -6,6 +6,7 @@ from reviewflow.notebooks import config_parameters
 
 rule extraction:
     input:
+        engine=ENGINE_STAMP,
         notebook="notebooks/extraction.ipynb",
         codebook=raw_input("extraction/codebook.yaml"),
         extraction=raw_input("extraction/extraction.csv"),

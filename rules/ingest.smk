@@ -3,6 +3,7 @@
 
 rule import_records:
     input:
+        engine=ENGINE_STAMP,
         log=raw_input("searches.yaml"),
         exports=lambda wildcards: raw_inputs(search_export_files()),
     output:
@@ -25,6 +26,7 @@ rule import_records:
 
 rule export_library:
     input:
+        engine=ENGINE_STAMP,
         studies=PROCESSED / "dedup" / "studies.csv",
     output:
         ris=PROCESSED / "library" / "library.ris",

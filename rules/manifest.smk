@@ -19,6 +19,7 @@ onstart:
 
 rule verify_manifest:
     input:
+        engine=ENGINE_STAMP,
         manifest=RAW / "MANIFEST.sha256",
         raw=sorted(str(stamp) for stamp in RAW_STAMPS.values()),
     output:

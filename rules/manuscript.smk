@@ -16,6 +16,7 @@ MANUSCRIPT_TABLES = [
 
 rule manuscript_results:
     input:
+        engine=ENGINE_STAMP,
         search_log=raw_input("searches.yaml"),
         classes=raw_input("provenance_classes.yaml"),
         records="data/processed/records/records.csv",
@@ -72,6 +73,7 @@ rule manuscript_results:
 
 rule render_manuscript:
     input:
+        engine=ENGINE_STAMP,
         sources=MANUSCRIPT_SOURCES,
         results=rules.manuscript_results.output.results,
         bib=rules.manuscript_results.output.bib,

@@ -4,6 +4,7 @@
 
 rule prisma:
     input:
+        engine=ENGINE_STAMP,
         records=PROCESSED / "records" / "records.csv",
         links=PROCESSED / "dedup" / "links.csv",
         studies=PROCESSED / "dedup" / "studies.csv",

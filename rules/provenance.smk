@@ -1,17 +1,17 @@
 # What this build was made from (input hashes, versions, renderer, git commit), for the
 # supplement. Raw input hashes come from the verified manifest; no timestamps.
 # It re-runs when anything it describes changes: a raw file (through the verified manifest),
-# the config, a notebook, a manuscript source, the package's code, or the git state (commit
+# the config, a notebook, a manuscript source, the engine's code, or the git state (commit
 # and dirty flag, kept in a stamp by rules/common.smk).
 
 
 rule provenance:
     input:
+        engine=ENGINE_STAMP,
         manifest=PROCESSED / "manifest" / "verified.sha256",
         config="config/config.yaml",
         notebooks=NOTEBOOKS,
         manuscript=MANUSCRIPT_SOURCES,
-        package=PACKAGE_SOURCES,
         git=GIT_STAMP,
     output:
         PROCESSED / "provenance.json",
@@ -29,4 +29,4 @@ rule provenance:
     shell:
         "reviewflow --log {log:q} provenance --out {output:q} --raw-dir {params.raw_dir:q}"
         " --manifest {input.manifest:q} --renderer {params.renderer:q}"
-        " --input {input.config:q} {input.notebooks:q} {input.manuscript:q}"
+        " --input {input.engine:q} {input.config:q} {input.notebooks:q} {input.manuscript:q}"

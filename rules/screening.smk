@@ -8,6 +8,7 @@
 
 rule screen:
     input:
+        engine=ENGINE_STAMP,
         decisions=lambda wc: raw_inputs(relative_to_raw(screening_decisions(wc))),
         resolutions=optional_raw("screening/resolutions.csv"),
         links=PROCESSED / "dedup" / "links.csv",

@@ -9,6 +9,7 @@ SYNTHESIS = PROCESSED / "synthesis"
 
 rule synthesis:
     input:
+        engine=ENGINE_STAMP,
         notebook="notebooks/synthesis.ipynb",
         included=PROCESSED / "extraction" / "included_studies.csv",
         # Every file of data/raw/extraction (the codebook and whatever else the notebook reads).

@@ -2,7 +2,7 @@
 
 - ``pdf_text(path)``: the PDF's text, by ``pdftotext`` (poppler-utils) or ``pypdf`` if
   installed; the calling test is skipped when neither is available.
-- ``prose_defects(text)``: templated constructions a reader would notice: "(s)", a "0 row"
+- ``prose_defects(text)``: `reviewflow.prose.templated` on the text: "(s)", a "0 row"
   count, "N of the N" ("6 of the 6", "six of the six"), "0 of the"/"zero of the".
 - ``missing_prisma_boxes(text)``: lead phrases of the PRISMA 2020 template's boxes that the
   text lacks (the diagram must carry real text, not outlined glyphs, for this to see it).
@@ -11,24 +11,16 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from reviewflow import prose
 from reviewflow.disclosure import normalise_text
 from reviewflow.prisma import TEMPLATE_BOXES
 from reviewflow.prisma.diagram import OTHER_METHODS_ONLY
-
-_NUMBER = r"\d[\d,]*|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-DEFECTS = {
-    "'(s)' plural": re.compile(r"\((?:s|es)\)"),
-    "'0 row' count": re.compile(r"\b(?:0|zero) rows?\b"),
-    "'N of the N'": re.compile(rf"\b({_NUMBER}) of the \1\b"),
-    "'0 of the'": re.compile(r"\b(?:0|zero) of (?:the\b|\d)"),
-}
 
 
 def pdf_text(path: str | Path) -> str:
@@ -50,12 +42,7 @@ def pdf_text(path: str | Path) -> str:
 
 def prose_defects(text: str) -> list[str]:
     """Every templated construction in ``text``, as 'kind: …context…'."""
-    flat = normalise_text(text)
-    found = []
-    for kind, pattern in DEFECTS.items():
-        for m in pattern.finditer(flat):
-            found.append(f"{kind}: …{flat[max(0, m.start() - 30) : m.end() + 30]}…")
-    return found
+    return prose.templated(normalise_text(text))
 
 
 def missing_prisma_boxes(text: str, other_methods: bool = True) -> list[str]:

@@ -117,6 +117,18 @@ def test_disclosure_follows_the_classes(tmp_path):
     )  # no screening decisions constructed: no agreement caveat
 
 
+def test_brief_disclosure_names_the_first_inputs_and_counts_the_rest(tmp_path):
+    few = disclosure.read_classes(
+        lay_out(tmp_path / "f", CLASSES.format(exports=RECONSTRUCTED, searches=CONSTRUCTED))
+    )
+    assert disclosure.disclosure_brief(few) == "Search dates were written to match the publication."
+    assert disclosure.disclosure_brief(few, named=0).startswith("One input, among them")
+    real = disclosure.read_classes(
+        lay_out(tmp_path / "r", CLASSES.format(exports=REAL, searches=REAL))
+    )
+    assert disclosure.disclosure_brief(real) == ""
+
+
 def test_check_disclosed_reads_pdf_like_text():
     classes = disclosure.read_classes(REPO / "data" / "raw")
     sentence = disclosure.disclosure(classes)

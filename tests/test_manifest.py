@@ -349,3 +349,26 @@ def test_stamps_rehash_only_files_whose_stat_changed(
     (raw / "searches.yaml").write_text("searches: [x]\n", encoding="utf-8")
     manifest.refresh_stamps(raw, stamp_dir, cache)
     assert hashed == [raw / "searches.yaml"]
+
+
+def test_engine_stamp_changes_with_the_engine_code_only(tmp_path: Path) -> None:
+    """Every rule takes the engine stamp: new engine code re-runs every stage."""
+    package = tmp_path / "reviewflow"
+    (package / "assets" / "filters").mkdir(parents=True)
+    (package / "stage.py").write_text("X = 1\n")
+    (package / "assets" / "filters" / "f.lua").write_text("-- f\n")
+    stamp = tmp_path / "engine.sha256"
+    manifest.refresh_engine_stamp(stamp, package)
+    first = stamp.read_text()
+    os.utime(stamp, (1, 1))
+    (package / "notes.txt").write_text("not code")  # neither Python nor an asset
+    manifest.refresh_engine_stamp(stamp, package)
+    assert stamp.stat().st_mtime == 1  # unchanged code: the stamp is not rewritten
+    for path, text in (
+        (package / "stage.py", "X = 2\n"),
+        (package / "assets" / "filters" / "f.lua", "-- g\n"),
+    ):
+        path.write_text(text)
+        manifest.refresh_engine_stamp(stamp, package)
+        assert stamp.read_text() != first
+        first = stamp.read_text()

@@ -82,15 +82,32 @@ def test_k_of_n_rejects_impossible():
         (["a"], "a"),
         (["a", "b"], "a and b"),
         (["a", "b", "c"], "a, b, and c"),
-        (["Citation searching", "Websites and organisations"], None),
+        # An item holding the conjunction or a comma: semicolons keep the items apart.
+        (
+            ["citation searching", "websites and organisations"],
+            "citation searching; and websites and organisations",
+        ),
+        (["a", "b and c", "d"], "a; b and c; and d"),
+        (["x, y", "z"], "x, y; and z"),
     ],
 )
 def test_join_serial_comma(items, expected):
-    text = prose.join(items)
-    if expected:
-        assert text == expected
-    else:  # two items never get a comma, whatever they hold
-        assert text == "Citation searching and Websites and organisations"
+    assert prose.join(items) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Citation searching", "citation searching"),
+        ("Websites and organisations", "websites and organisations"),
+        ("Google Scholar", "Google Scholar"),
+        ("PubMed", "PubMed"),
+        ("ClinicalTrials.gov", "ClinicalTrials.gov"),
+        ("NHS Evidence", "NHS Evidence"),
+    ],
+)
+def test_source_names_mid_sentence(name, expected):
+    assert prose.in_sentence(name) == expected
 
 
 @given(st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=3, max_size=8))
@@ -158,3 +175,22 @@ def test_verb_agreement():
     assert prose.verb("was", 1) == "was"
     assert prose.verb("was", 2) == "were"
     assert f"{prose.count(1, 'study')} {prose.verb('was', 1)}" == "one study was"
+
+
+def test_repeated_phrases_found_across_sections_only():
+    sections = {
+        "Abstract": "None of the six included studies set out to measure inequality here.",
+        "Results": "In short, none of the six included studies set out to measure inequality.",
+        "Discussion": "In one section a phrase may come back: a b c d e f g h; a b c d e f g h.",
+    }
+    assert prose.repeated_phrases(sections) == [
+        ("none of the six included studies set out to measure inequality", ["Abstract", "Results"])
+    ]
+    assert prose.repeated_phrases(sections, n=12) == []
+
+
+@given(st.lists(st.from_regex(r"[a-z]{2,6}", fullmatch=True), min_size=8, max_size=30))
+def test_any_run_said_in_two_sections_is_found(words):
+    text = " ".join(words)
+    found = prose.repeated_phrases({"A": f"x1 {text} y1", "B": f"x2 {text} y2"})
+    assert any(text in phrase for phrase, where in found if where == ["A", "B"])

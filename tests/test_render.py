@@ -316,7 +316,7 @@ def test_project_config_works_for_quarto():
         f"{render.ENGINE_ASSETS}/filters/quotes.lua",
     ]
     assert {"path": filters[0], "at": "pre-ast"} in project["filters"]
-    assert project["metadata-files"] == [render.RESULTS]
+    assert project["metadata-files"] == [render.SUPPLEMENT_KINDS, render.RESULTS]
 
 
 def test_quarto_leaves_gitignore_alone():
@@ -429,9 +429,10 @@ def test_paper_renders_with_numbers_tables_figures_and_references(rendered: Path
     assert "A tiny fixture review" in text  # title from config via results.yml
     assert "The searches returned eight records" in text
     assert "Cohen’s kappa before resolution was 0.72 and not estimable" in text
-    for label in ("Figure 1", "Figure 2", "Figure 3", "Table 1", "Table 2", "Table 5"):
+    # Main tables and supplementary ones are numbered apart (Table 1; Table S1 to S4).
+    for label in ("Figure 1", "Figure 2", "Figure 3", "Table 1", "Table S1", "Table S4"):
         assert label in text, label
-    assert "Table 6" not in text
+    assert "Table 2" not in text and "Table S5" not in text
     assert '<table id="tbl-characteristics"' in html
     assert "Cedar, Lee, Ann Dogwood, and Pat Elm. 2017" in text  # included.bib
     assert "The PRISMA 2020 Statement" in text  # references.bib

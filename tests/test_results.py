@@ -55,6 +55,58 @@ def test_counts_and_search_summary(built):
     assert s["by_source"]["wos"]["query"].startswith("TS=(personali*")
     assert s["by_source"]["scopus"]["n_records"] == 3
     assert r["dedup"]["n_multi_record_studies"] == 2
+    assert s["sentence"] == (
+        "We searched two bibliographic databases: Scopus and Web of Science Core Collection. "
+        "We also used one other source: citation searching. "
+        "The searches ran from 14 February to 1 March 2019."
+    )
+
+
+@pytest.mark.parametrize(
+    ("databases", "others", "dates", "expected"),
+    [
+        ([], [], [], "No search has been recorded yet."),
+        (
+            ["PubMed"],
+            [],
+            ["2020-01-02"],
+            "We searched one bibliographic database: PubMed. The search ran on 2 January 2020.",
+        ),
+        (
+            [],
+            ["Google Scholar", "Experts"],
+            [],
+            "We used two other sources: Google Scholar and experts.",
+        ),
+        (
+            ["A (Ovid)", "B"],
+            ["Websites and organisations", "Citation searching"],
+            ["2019-01-01", "2020-02-02"],
+            "We searched two bibliographic databases: A (Ovid) and B. "
+            "We also used two other sources: websites and organisations; and citation searching. "
+            "The searches ran from 1 January 2019 to 2 February 2020.",
+        ),
+    ],
+)
+def test_search_sentence_lists_each_kind_without_nested_parentheses(
+    databases, others, dates, expected
+):
+    assert results.search_sentence(databases, others, dates) == expected
+
+
+def test_other_methods_note_explains_the_column_the_template_leaves_bare():
+    other = {"duplicates_removed": 5, "records_excluded": 59, "records_screened": 79}
+    counts = {"other_methods_present": True, "other_methods": {**other, "reports_sought": 20}}
+    assert results.other_methods_note(counts) == (
+        "In the other-methods column, which the template gives no screening boxes, five "
+        "duplicates were removed and 59 of the 79 records screened were excluded on title and "
+        "abstract before 20 reports were sought."
+    )
+    assert results.other_methods_note({"other_methods_present": False}) == ""
+    zero = {**other, "duplicates_removed": 0, "records_excluded": 0, "reports_sought": 1}
+    text = results.other_methods_note({"other_methods_present": True, "other_methods": zero})
+    assert "no duplicates were removed" in text and "none of the 79 records" in text
+    assert "one report was sought" in text
 
 
 def test_upstream_files_nested_as_is(built):

@@ -189,6 +189,23 @@ def disclosure(classes: pd.DataFrame) -> str:
     return " ".join(sentences)
 
 
+def disclosure_brief(classes: pd.DataFrame, named: int = 3) -> str:
+    """The abstract's short form of ``disclosure`` ('' if nothing was constructed): the
+    first ``named`` constructed inputs, and how many more the Methods list."""
+    constructed = _whats(classes, CONSTRUCTED)
+    if not constructed:
+        return ""
+    if len(constructed) <= named:
+        return prose.sentence(
+            f"{prose.join(constructed)} {_were(constructed)} written to match the publication."
+        )
+    among = prose.join(constructed[:named])
+    return prose.sentence(
+        f"{prose.count(len(constructed), 'input')}, among them {among}, were written to match"
+        " the publication; the Methods list them all."
+    )
+
+
 def normalise_text(text: str) -> str:
     """Text extracted from a PDF or HTML, comparable with generated phrases: words broken
     across lines rejoined, soft hyphens and zero-width characters dropped, one space, lower

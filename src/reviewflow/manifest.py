@@ -167,6 +167,24 @@ def refresh_stamps(
     return stamps
 
 
+def refresh_engine_stamp(stamp: str | Path, package: str | Path | None = None) -> Path:
+    """Bring ``stamp`` in line with the engine's code (the package's Python files and the
+    assets the renderer stages), rewriting it only when that code changes.
+
+    Every rule takes this stamp as an input, so a new engine version (a ``git pull`` of
+    reviewflow) re-runs every stage rather than leaving results its old code computed.
+    """
+    package = Path(package or Path(__file__).parent)
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package).as_posix()
+        if path.is_file() and (path.suffix == ".py" or rel.startswith("assets/")):
+            digest.update(f"{rel}\0{sha256_file(path)}\n".encode())
+    if write_if_changed(digest.hexdigest() + "\n", stamp):
+        log.info("new engine code")
+    return Path(stamp)
+
+
 def _escape(path: str) -> tuple[str, str]:
     escaped = "".join(_ESCAPES.get(ch, ch) for ch in path)
     return ("\\" if escaped != path else ""), escaped

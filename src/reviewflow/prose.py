@@ -94,8 +94,22 @@ def k_of_n(k: int, n: int, noun: str) -> str:
 
 
 def join(items: list[str] | tuple[str, ...], conj: str = "and") -> str:
-    """'a', 'a and b', 'a, b, and c' (the serial comma, used everywhere)."""
-    return str(_ENGLISH.join(list(items), conj=conj))
+    """'a', 'a and b', 'a, b, and c' (the serial comma, used everywhere); items that hold a
+    comma or the conjunction are separated by semicolons: 'a; b and c; and d'."""
+    items = list(items)
+    inner = any("," in item or f" {conj} " in item for item in items)
+    if inner and len(items) == 2:
+        return f"{items[0]}; {conj} {items[1]}"
+    return str(_ENGLISH.join(items, conj=conj, sep=";" if inner else ","))
+
+
+def in_sentence(name: str) -> str:
+    """A source's name as written mid-sentence: 'Citation searching' -> 'citation searching',
+    while names with other capitals stay as they are ('Google Scholar', 'PubMed')."""
+    first, _, rest = name.partition(" ")
+    if first[1:].islower() and not any(c.isupper() for c in rest):
+        return first[:1].lower() + first[1:] + (f" {rest}" if rest else "")
+    return name
 
 
 def a(phrase: str) -> str:
@@ -144,3 +158,54 @@ def date_range(start: str, end: str) -> str:
     if first.year == last.year:
         return f"{first.day} {MONTHS[first.month - 1]} to {date(end)}"
     return f"{date(start)} to {date(end)}"
+
+
+PHRASE_WORDS = 8  # a run of this many words said twice reads as a template
+
+
+def repeated_phrases(
+    sections: dict[str, str], n: int = PHRASE_WORDS
+) -> list[tuple[str, list[str]]]:
+    """Runs of at least ``n`` words that appear in more than one section, each with the
+    sections that hold it (first appearance first), in the order they are first read."""
+    words = {name: re.findall(r"[\w'’-]+", text.lower()) for name, text in sections.items()}
+    where: dict[tuple[str, ...], list[str]] = {}
+    for name, ws in words.items():
+        for i in range(len(ws) - n + 1):
+            holders = where.setdefault(tuple(ws[i : i + n]), [])
+            if name not in holders:
+                holders.append(name)
+    found: dict[str, list[str]] = {}
+    for ws in words.values():
+        i = 0
+        while i <= len(ws) - n:
+            holders = where[tuple(ws[i : i + n])]
+            if len(holders) < 2:
+                i += 1
+                continue
+            end = i + n  # extend over the run of shared n-grams
+            while end < len(ws) and len(where[tuple(ws[end - n + 1 : end + 1])]) > 1:
+                end += 1
+            found.setdefault(" ".join(ws[i:end]), holders)
+            i = end
+    # A phrase read again from its second section is a part of one already found.
+    return [(p, h) for p, h in found.items() if not any(p != q and p in q for q in found)]
+
+
+_COUNT = r"\d[\d,]*|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+# Constructions a template writes and a writer never would.
+TEMPLATED = {
+    "'(s)' plural": re.compile(r"\((?:s|es)\)"),
+    "'0 row' count": re.compile(r"\b(?:0|zero) rows?\b"),
+    "'N of the N'": re.compile(rf"\b({_COUNT}) of the \1\b"),
+    "'0 of the'": re.compile(r"\b(?:0|zero) of (?:the\b|\d)"),
+}
+
+
+def templated(text: str) -> list[str]:
+    """Every templated construction in ``text`` (one line, lower case), as 'kind: …context…'."""
+    return [
+        f"{kind}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
+        for kind, pattern in TEMPLATED.items()
+        for m in pattern.finditer(text)
+    ]

@@ -26,7 +26,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from reviewflow.disclosure import check_disclosed, read_classes
+from reviewflow import prose
+from reviewflow.disclosure import check_disclosed, normalise_text, read_classes
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import atomic_path, read_yaml, write_bytes, write_yaml
 
@@ -43,12 +44,15 @@ PANDOC_CSS = f"{ENGINE_ASSETS}/styles/paper.css"  # pandoc path only (Quarto has
 CROSSREF = f"{ENGINE_ASSETS}/filters/crossref.lua"  # pandoc path only (Quarto numbers itself)
 FIGURES = "_figures"  # the pipeline's figures, mirrored inside the project (see stage_figures)
 RESULTS = "_results.yml"  # results.yml with strings escaped (see stage_results)
+# Supplementary tables and figures (Table S1, ...) as custom cross-reference kinds, which
+# _quarto.yml lists before RESULTS in metadata-files; crossref.lua reads them on the pandoc path.
+SUPPLEMENT_KINDS = f"{ENGINE_ASSETS}/metadata/crossref.yml"
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 # What an unresolved piece of a paper looks like in its text. A literal "??" is not one of
 # them (a real title may hold it): references are checked by structure instead.
 PROBLEMS = [
     (re.compile(r"\?@[\w:.-]+"), "an unresolved reference"),  # how Quarto prints one
-    (re.compile(r"(?<![\w<])@(?:fig|tbl|sec|eq)-[\w-]+"), "an unresolved cross-reference"),
+    (re.compile(r"(?<![\w<])@(?:s?fig|s?tbl|sec|eq)-[\w-]+"), "an unresolved cross-reference"),
     (re.compile(r"\{\{[<%]|[>%]\}\}"), "a raw shortcode"),
     (re.compile(r"\[[\w.:-]+\]\{\.(?:val|cites|cite-id)\}"), "an unreplaced results span"),
     (re.compile(r"(?:Figure|Table|Section)\s+\?"), "an unnumbered cross-reference"),
@@ -65,7 +69,8 @@ REMOTE_CSS = re.compile(r"""(?:url\(|@import\s)\s*['"]?((?:https?:)?//[^'")\s;]+
 # Typst source: string literals (captions' file names, image paths) are not text to check.
 TYPST_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 TYPST_MISSING_CITE = re.compile(r"#strong\[([^\]\s]+)\?\]")
-TYPST_TABLE_LABEL = re.compile(r"^<(tbl-[\w-]+)>$", re.MULTILINE)  # a label, not a link
+TABLE_ID = re.compile(r"^s?tbl-")  # a table float: Table 1 (tbl-) or Table S1 (stbl-)
+TYPST_TABLE_LABEL = re.compile(r"^<(s?tbl-[\w-]+)>$", re.MULTILINE)  # a label, not a link
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # The first line of a renderer's error, and where it points (file:line[:column]).
 ERROR_LINE = re.compile(r"\berror\b", re.IGNORECASE)
@@ -77,7 +82,7 @@ class _Html(html.parser.HTMLParser):
 
     Collects the visible text (no <script>, <style> or <svg>), element ids, internal link
     targets, resources fetched from the network, the body rows of every table and the
-    table-float ids (``tbl-*``) each table sits in, and unresolved citations (citeproc
+    table-float ids (``tbl-*``, ``stbl-*``) each table sits in, and unresolved citations (citeproc
     prints a missing key as a bold ``key?`` inside its citation span).
     """
 
@@ -85,6 +90,8 @@ class _Html(html.parser.HTMLParser):
     # The attribute each element fetches its resource from.
     FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src"}
     FETCHED |= {"video": "src", "embed": "src", "object": "data", "link": "href"}
+    SECTION_HEADINGS = frozenset({"h1", "h2"})
+    NOT_PROSE = frozenset({"table", "figcaption", "caption", "pre", "nav", "figure"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -99,6 +106,10 @@ class _Html(html.parser.HTMLParser):
         self._skip = 0
         self._rows: list[int] = []  # body-row counters of the open tables
         self._strong: list[str] | None = None
+        # Running prose (paragraphs and list items) by section heading, for repeated phrases.
+        self.prose: dict[str, list[str]] = {}
+        self._section = "(before the first heading)"
+        self._heading: list[str] | None = None
 
     def _in(self, tag: str) -> bool:
         return any(t == tag for t, _ in self._stack)
@@ -107,7 +118,7 @@ class _Html(html.parser.HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if a.get("id"):
             self.ids.add(a["id"])
-            if a["id"].startswith("tbl-") and tag in ("table", "div", "figure"):
+            if TABLE_ID.match(a["id"]) and tag in ("table", "div", "figure"):
                 self.floats.append(a["id"])  # not its <figcaption id="tbl-x-caption-...">
         if tag == "a" and a.get("href", "").startswith("#") and len(a["href"]) > 1:
             self.links.append(a["href"][1:])
@@ -123,6 +134,8 @@ class _Html(html.parser.HTMLParser):
             self._rows[-1] += 1
         elif tag == "strong" and self._in_citation():
             self._strong = []
+        elif tag in self.SECTION_HEADINGS:
+            self._heading = []
         if tag not in self.VOID:
             self._stack.append((tag, a))
 
@@ -138,14 +151,13 @@ class _Html(html.parser.HTMLParser):
                 self._skip -= 1
             if open_tag == "table" and self._rows:
                 tbl = next(
-                    (
-                        x["id"]
-                        for _, x in reversed(self._stack)
-                        if x.get("id", "").startswith("tbl-")
-                    ),
+                    (x["id"] for _, x in reversed(self._stack) if TABLE_ID.match(x.get("id", ""))),
                     a.get("id", ""),
                 )
                 self.tables.append((tbl, self._rows.pop()))
+            if open_tag in self.SECTION_HEADINGS and self._heading is not None:
+                self._section = " ".join("".join(self._heading).split()) or self._section
+                self._heading = None
             if open_tag == "strong" and self._strong is not None:
                 text = "".join(self._strong).strip()
                 if text.endswith("?"):
@@ -161,6 +173,14 @@ class _Html(html.parser.HTMLParser):
             self.parts.append(data)
             if self._strong is not None:
                 self._strong.append(data)
+            if self._heading is not None:
+                self._heading.append(data)
+            elif self._in_prose():
+                self.prose.setdefault(self._section, []).append(data)
+
+    def _in_prose(self) -> bool:
+        tags = {t for t, _ in self._stack}
+        return bool(tags & {"p", "li"}) and not tags & self.NOT_PROSE and not self._in_citation()
 
     @property
     def text(self) -> str:
@@ -176,6 +196,11 @@ def parse_html(html_text: str) -> _Html:
 
 def visible_text(html_text: str) -> str:
     return parse_html(html_text).text
+
+
+def prose_sections(html_text: str) -> dict[str, str]:
+    """The running prose of the HTML (no tables, captions or code) by h1/h2 section."""
+    return {name: "".join(parts) for name, parts in parse_html(html_text).prose.items()}
 
 
 def find_problems(text: str) -> list[str]:
@@ -448,12 +473,12 @@ def mirror(src_dir: Path, dest_dir: Path, suffixes: tuple[str, ...] | None = Non
 
 
 def stage_assets(mdir: Path) -> int:
-    """Mirror the engine's filters, Typst header and CSS into ``mdir/_reviewflow``.
+    """Mirror the engine's filters, metadata, Typst header and CSS into ``mdir/_reviewflow``.
 
     A review's manuscript is its own text; the machinery that fills it in belongs to the
     engine, so an engine update reaches every review without copying files by hand.
     """
-    return mirror(ASSETS, mdir / ENGINE_ASSETS, (".lua", ".typ", ".css"))
+    return mirror(ASSETS, mdir / ENGINE_ASSETS, (".lua", ".typ", ".css", ".yml"))
 
 
 MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -513,6 +538,11 @@ def render(
     # A paper built from constructed inputs must say so (data/raw/provenance_classes.yaml).
     html = (out_dir / "index.html").read_text(encoding="utf-8")
     check_disclosed(visible_text(html), read_classes(processed.parent / "raw"))
+    # Prose a reader would notice as templated: warned about, as the author may mean it.
+    for found in prose.templated(normalise_text(visible_text(html))):
+        log.warning("render: templated prose, %s", found)
+    for phrase, sections in prose.repeated_phrases(prose_sections(html)):
+        log.warning("render: the same words in %s: “%s”", prose.join(sections), phrase)
     log.info("render: wrote and checked %s", ", ".join(str(out_dir / n) for n in OUTPUTS))
     return out_dir
 

@@ -36,7 +36,7 @@ from reviewflow.bibliography import (
     included_bib,
     study_extras,
 )
-from reviewflow.disclosure import CONSTRUCTED, disclosure, read_classes
+from reviewflow.disclosure import CONSTRUCTED, disclosure, disclosure_brief, read_classes
 from reviewflow.errors import ReviewflowError
 from reviewflow.files import (
     read_csv,
@@ -93,19 +93,44 @@ def search_table(searches: list[Search], records: pd.DataFrame, path: str | Path
 
 
 def search_sentence(databases: list[str], others: list[str], dates: list[str]) -> str:
-    """The Methods' sentence on sources and dates, in the house style (reviewflow.prose)."""
-    parts = [
-        f"{prose.count(len(names), noun)} ({prose.join(names)})"
-        for names, noun in ((databases, "bibliographic database"), (others, "other source"))
-        if names
-    ]
-    if not parts:
+    """The Methods' sentences on sources and dates, in the house style (reviewflow.prose):
+    one list per kind of source, no parentheses around lists that hold some."""
+    sentences = []
+    if databases:
+        listed = prose.join(databases)
+        sentences.append(
+            f"We searched {prose.count(len(databases), 'bibliographic database')}: {listed}."
+        )
+    if others:
+        lead = "We also used" if databases else "We used"
+        listed = prose.join([prose.in_sentence(name) for name in others])
+        sentences.append(f"{lead} {prose.count(len(others), 'other source')}: {listed}.")
+    if not sentences:
         return "No search has been recorded yet."
-    when = ""
     if dates:
         span = prose.date_range(dates[0], dates[-1])
-        when = f", on {span}" if dates[0] == dates[-1] else f", from {span}"
-    return f"We searched {prose.join(parts)}{when}."
+        searches = "searches" if len(databases) + len(others) > 1 else "search"
+        on = "on" if dates[0] == dates[-1] else "from"
+        sentences.append(f"The {searches} ran {on} {span}.")
+    return " ".join(sentences)
+
+
+def other_methods_note(prisma: dict) -> str:
+    """What the PRISMA 2020 template's other-methods column leaves unsaid ('' without one):
+    how its records became the reports sought, which the template gives no boxes for."""
+    other = prisma.get("other_methods") or {}
+    if not prisma.get("other_methods_present") or not other:
+        return ""
+    dups, excluded, sought = (
+        other[k] for k in ("duplicates_removed", "records_excluded", "reports_sought")
+    )
+    return prose.sentence(
+        f"in the other-methods column, which the template gives no screening boxes, "
+        f"{prose.count(dups, 'duplicate')} {prose.verb('was', dups)} removed and "
+        f"{prose.k_of_n(excluded, other['records_screened'], 'record')} screened "
+        f"{prose.verb('was', excluded or 2)} excluded on title and abstract before "
+        f"{prose.count(sought, 'report')} {prose.verb('was', sought)} sought."
+    )
 
 
 def summarise_search(searches: pd.DataFrame) -> dict:
@@ -380,7 +405,7 @@ def build(
     results = {
         "review": plain(review),
         "search": summarise_search(searches),
-        "prisma": plain(prisma),
+        "prisma": {**plain(prisma), "other_methods_note": other_methods_note(prisma)},
         "screening": screening,
         "dedup": {
             "n_records": n_records,
@@ -408,6 +433,7 @@ def build(
         },
         "inputs": {
             "disclosure": disclosure(classes),
+            "disclosure_brief": disclosure_brief(classes),
             "constructed": sorted(set(classes.loc[classes["class"] == CONSTRUCTED, "what"])),
             "n_files": int(classes["file"].nunique()),
         },

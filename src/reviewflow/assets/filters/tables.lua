@@ -6,7 +6,8 @@
   :::
 
 becomes a real pandoc Table carrying the div's id and caption, so Quarto's and crossref.lua's
-cross-referencing both number it. Optional attributes:
+cross-referencing both number it (with an id of a custom kind, such as #stbl-sources for
+Table S1, a div holding the table and its caption). Optional attributes:
   columns       which CSV columns, in this order (default: all)
   headers       their printed headings, "|"-separated (default: the column names)
   widths        relative column widths (default: from the longest cell of each column)
@@ -167,23 +168,32 @@ local function make_table(div, header, rows, kinds)
     end
     body[1] = row
   end
-  local simple = pandoc.SimpleTable(caption_inlines(a.caption), aligns, widths, head, body)
+  -- A #tbl- table carries its id and caption itself. Any other kind (#stbl-: a
+  -- supplementary table, see _reviewflow/metadata/crossref.yml) is a custom float, which
+  -- Quarto and crossref.lua read from a div whose last paragraph is the caption.
+  local custom = not div.identifier:match('^tbl%-') and div.identifier:match('^%a+%-')
+  local simple = pandoc.SimpleTable(custom and {} or caption_inlines(a.caption), aligns, widths, head, body)
   local tbl = pandoc.utils.from_simple_table(simple)
-  tbl.identifier = div.identifier
+  tbl.identifier = custom and '' or div.identifier
   tbl.classes = div.classes:filter(function(c)
     return c ~= 'csv-table' and c ~= 'json-table'
   end)
+  local blocks = { tbl }
   if a.size == 'small' then
     tbl.classes:insert('small')
     if FORMAT:match('typst') then
-      return {
+      blocks = {
         pandoc.RawBlock('typst', '#[#set text(size: 7.5pt)'),
         tbl,
         pandoc.RawBlock('typst', ']'),
       }
     end
   end
-  return tbl
+  if custom then
+    blocks[#blocks + 1] = pandoc.Para(caption_inlines(a.caption))
+    return pandoc.Div(blocks, pandoc.Attr(div.identifier))
+  end
+  return blocks
 end
 
 local function csv_table(div)
