@@ -12,7 +12,7 @@ import pypandoc
 import pytest
 from conftest import results_args as args_for
 
-from reviewflow import render, results
+from reviewflow import prose, render, results
 from reviewflow.errors import ReviewflowError
 
 TEMPLATE = Path(render.__file__).parent / "template"
@@ -31,6 +31,20 @@ def pandoc(text: str, *filters: str, to: str = "plain", cwd: Path = FIXTURE):
 
 
 # --- results.lua ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "items",
+    [["a"], ["a", "b"], ["a", "b", "c"], ["a, b", "c"], ["x", "y and z", "w"], ["p", "q and r"]],
+)
+def test_lists_in_the_text_join_as_the_prose_layer_does(items, tmp_path: Path):
+    """results.lua joins a list value exactly as reviewflow.prose.join would."""
+    render.write_yaml({"results": {"items": items}}, tmp_path / "r.yml")
+    cmd = [PANDOC, "-t", "plain", "--metadata-file", "r.yml"]
+    cmd += ["--lua-filter", str(FILTERS / "results.lua")]
+    out = subprocess.run(cmd, input="[items]{.val}", capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert " ".join(out.stdout.split()) == prose.join(items)
 
 
 def test_val_spans_are_replaced():
@@ -387,7 +401,7 @@ def test_values_are_literal_text_not_markdown_or_math(tmp_path: Path):
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = render.visible_text(out.stdout)
-    listed = ", and ".join([", ".join(ODD_VALUES[:-1]), ODD_VALUES[-1]])  # serial comma
+    listed = prose.join(ODD_VALUES)  # one item holds "and": semicolons, as in the prose layer
     assert listed in " ".join(text.split())
     assert 'class="math' not in out.stdout  # no TeX math, so nothing for MathJax to load
     assert out.stderr == ""

@@ -57,11 +57,22 @@ local function with_commas(s)
   return s
 end
 
+-- As reviewflow.prose.join: "a and b", "a, b, and c"; semicolons between items that hold a
+-- comma or an "and" ("a; b and c; and d").
 local function join_words(items)
-  if #items <= 2 then
+  if #items <= 1 then
+    return items[1] or ''
+  end
+  local sep = ', '
+  for _, item in ipairs(items) do
+    if item:find(',') or item:find(' and ') then
+      sep = '; '
+    end
+  end
+  if #items <= 2 and sep == ', ' then
     return table.concat(items, ' and ')
   end
-  return table.concat(items, ', ', 1, #items - 1) .. ', and ' .. items[#items]
+  return table.concat(items, sep, 1, #items - 1) .. sep .. 'and ' .. items[#items]
 end
 
 local WORDS = { [0] = 'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine' }
