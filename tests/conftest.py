@@ -105,6 +105,22 @@ def run_snakemake(
     return proc
 
 
+@pytest.fixture(scope="session")
+def built_review(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture review built once for the whole session. Read it, never write to it: a
+    test that edits or re-runs takes ``copy_built(built_review, tmp_path)``."""
+    project = copy_workflow(tmp_path_factory.mktemp("built") / "project")
+    run_snakemake(project)
+    return project
+
+
+def copy_built(built: Path, dest: Path) -> Path:
+    """A copy of a built review with every mtime kept, so Snakemake finds it up to date."""
+    project = dest / "project"
+    shutil.copytree(built, project, symlinks=True)
+    return project
+
+
 @pytest.fixture
 def review_project(tmp_path: Path) -> Path:
     """A fresh copy of the workflow with the tiny fixture review, ready to run."""

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE_SNAKEFILE, REPO, copy_workflow, run_snakemake
+from conftest import ENGINE_SNAKEFILE, REPO, copy_workflow
 
 from reviewflow import recovery
 
@@ -70,10 +70,8 @@ def kill_when_started(project: Path, marker: str, timeout: float = 600) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    project = copy_workflow(tmp_path_factory.mktemp("uninterrupted") / "project")
-    run_snakemake(project)
-    return outputs(project)
+def reference(built_review: Path) -> dict[str, str]:
+    return outputs(built_review)  # an uninterrupted build
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, copy_workflow, run_snakemake
+from conftest import SHARED, copy_built
 from test_render_browser import assert_clean_in_browser
 
 from reviewflow import render
@@ -44,13 +44,15 @@ def git(project: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def papers(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def papers(built_review: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Both renders' outputs (and the PDF's Typst source) and `git status` after them."""
     path = quarto_path()
     if path is None:
         pytest.skip("Quarto is not installed (no quarto on PATH, no ../shared/tools/quarto)")
-    project = copy_workflow(tmp_path_factory.mktemp("both") / "project")
-    run_snakemake(project, "--omit-from", "render_manuscript")
+    project = copy_built(built_review, tmp_path_factory.mktemp("both"))
+    for generated in ("_output", "_reviewflow", "_figures", "_results.yml"):  # as before a render
+        path = project / "manuscript" / generated
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "built up to the render")

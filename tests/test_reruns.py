@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_built, run_snakemake
 from test_workflow import STAGES, jobs_planned
 
 from reviewflow import manifest
@@ -25,19 +25,11 @@ OLD_TITLE = "Exploring the temporal aspects of direct payments"
 NEW_TITLE = "Exploring the seasonal aspects of direct payments"  # same length, same size
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_workflow(tmp_path_factory.mktemp("reruns") / "project")
-    run_snakemake(project)
+@pytest.fixture
+def project(built_review: Path, tmp_path: Path) -> Path:
+    project = copy_built(built_review, tmp_path)
     assert jobs_planned(project) == set()
     return project
-
-
-@pytest.fixture
-def project(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(built, copy, symlinks=True)  # copy2: every mtime kept
-    return copy
 
 
 def test_edit_that_keeps_the_mtime_reruns_everything_downstream(project: Path) -> None:

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_built, copy_workflow, run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +44,8 @@ def jobs_planned(workdir: Path, *args: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_workflow(tmp_path_factory.mktemp("workflow") / "project")
-    run_snakemake(project)
-    return project
+def built(built_review: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_built(built_review, tmp_path_factory.mktemp("workflow"))
 
 
 def test_dry_run_lists_every_stage(tmp_path: Path) -> None:
