@@ -105,7 +105,7 @@ def join(items: list[str] | tuple[str, ...], conj: str = "and") -> str:
 
 def in_sentence(name: str) -> str:
     """A source's name as written mid-sentence: 'Citation searching' -> 'citation searching',
-    while names with other capitals stay as they are ('Google Scholar', 'PubMed')."""
+    while names with other upper-case letters stay as they are ('Google Scholar', 'PubMed')."""
     first, _, rest = name.partition(" ")
     if first[1:].islower() and not any(c.isupper() for c in rest):
         return first[:1].lower() + first[1:] + (f" {rest}" if rest else "")
