@@ -28,8 +28,11 @@ cluster-test: $(READY)
 	cluster/slurm-local.sh up
 	pytest -m slow tests/test_cluster.py </dev/null
 
+# The tests run on every core (pytest-xdist); a module whose tests share a costly build runs
+# on one worker (its xdist_group). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
 test: $(READY)
-	pytest
+	pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(READY)
 	ruff check .

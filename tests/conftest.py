@@ -7,6 +7,7 @@ use it skip cleanly on machines that do not have it (users' machines).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -107,10 +108,21 @@ def run_snakemake(
 
 @pytest.fixture(scope="session")
 def built_review(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture review built once for the whole session. Read it, never write to it: a
-    test that edits or re-runs takes ``copy_built(built_review, tmp_path)``."""
-    project = copy_workflow(tmp_path_factory.mktemp("built") / "project")
-    run_snakemake(project)
+    """The fixture review built once for the whole session, and once for all pytest-xdist
+    workers (the first builds it under a lock; the others wait and reuse it). Read it, never
+    write to it: a test that edits or re-runs takes ``copy_built(built_review, tmp_path)``."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    done = shared / "built-review" / "done"
+    project = shared / "built-review" / "project"
+    done.parent.mkdir(exist_ok=True)
+    with open(shared / "built-review.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(project, ignore_errors=True)
+            run_snakemake(copy_workflow(project))
+            done.touch()
     return project
 
 

@@ -20,6 +20,10 @@ from test_offline import build_once, unshare_prefix
 
 from reviewflow import files
 
+# Under pytest-xdist one worker runs this module and test_offline.py, whose cached builds it
+# compares, so each is made once.
+pytestmark = pytest.mark.xdist_group("offline-builds")
+
 # --- interrupted runs: atomic outputs, --rerun-incomplete ------------------------------------
 
 

@@ -27,6 +27,10 @@ from conftest import ENGINE_SNAKEFILE, copy_workflow
 
 from reviewflow import manifest
 
+# Under pytest-xdist one worker runs this module and test_determinism.py, which compares
+# these same cached builds, so each is made once.
+pytestmark = pytest.mark.xdist_group("offline-builds")
+
 GUARD_ENV = "REVIEWFLOW_SOCKET_GUARD_LOG"
 
 SITECUSTOMIZE = textwrap.dedent(

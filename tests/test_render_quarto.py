@@ -23,7 +23,7 @@ from test_render_browser import assert_clean_in_browser
 
 from reviewflow import render
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("render-quarto")]
 
 SHARED_QUARTO = SHARED / "tools" / "quarto" / "bin"
 

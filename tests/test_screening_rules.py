@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_snakemake
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("screening-rules")]
 
 DATA = Path(__file__).parent / "data" / "screening"
 SNAKEFILE = """configfile: "config/config.yaml"

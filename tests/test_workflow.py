@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_built, copy_workflow, run_snakemake
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]
 
 STAGES = [
     "verify_manifest",
