@@ -531,3 +531,19 @@ def test_closing_quote_after_a_question_mark_stays_closing():
     out = pandoc("Funding: ‘What Works?’ and it’s “fine!”", "quotes.lua", to="typst")
     assert out.returncode == 0, out.stderr
     assert "‘What Works?’ and it’s “fine!”" in out.stdout
+
+
+def test_running_prose_is_read_by_section_without_tables_captions_or_citations():
+    """What the render's repeated-phrase warning reads (reviewflow.prose.repeated_phrases)."""
+    page = render.parse_html(
+        "<div class='abstract'><p>Abstract words here.</p></div>"
+        "<h1>Methods</h1><p>We searched <span class='citation'>(Doe 2001)</span> well.</p>"
+        "<table><tr><td>cell text</td></tr></table><figure><figcaption>cap</figcaption></figure>"
+        "<h2>Screening</h2><ul><li>listed</li></ul>"
+    )
+    sections = {name: " ".join("".join(parts).split()) for name, parts in page.prose.items()}
+    assert sections == {
+        "(before the first heading)": "Abstract words here.",
+        "Methods": "We searched well.",
+        "Screening": "listed",
+    }

@@ -198,11 +198,6 @@ def visible_text(html_text: str) -> str:
     return parse_html(html_text).text
 
 
-def prose_sections(html_text: str) -> dict[str, str]:
-    """The running prose of the HTML (no tables, captions or code) by h1/h2 section."""
-    return {name: "".join(parts) for name, parts in parse_html(html_text).prose.items()}
-
-
 def find_problems(text: str) -> list[str]:
     """Each problem in a text as '<what>: <excerpt>', in order of appearance."""
     found = []
@@ -536,13 +531,14 @@ def render(
         stderr, typ = render_quarto(mdir), mdir / "index.typ"
     check_outputs(out_dir, typ, stderr)
     # A paper built from constructed inputs must say so (data/raw/provenance_classes.yaml).
-    html = (out_dir / "index.html").read_text(encoding="utf-8")
-    check_disclosed(visible_text(html), read_classes(processed.parent / "raw"))
+    paper = parse_html((out_dir / "index.html").read_text(encoding="utf-8"))
+    check_disclosed(paper.text, read_classes(processed.parent / "raw"))
     # Prose a reader would notice as templated: warned about, as the author may mean it.
-    for found in prose.templated(normalise_text(visible_text(html))):
+    for found in prose.templated(normalise_text(paper.text)):
         log.warning("render: templated prose, %s", found)
-    for phrase, sections in prose.repeated_phrases(prose_sections(html)):
-        log.warning("render: the same words in %s: “%s”", prose.join(sections), phrase)
+    sections = {name: "".join(parts) for name, parts in paper.prose.items()}
+    for phrase, where in prose.repeated_phrases(sections):
+        log.warning("render: the same words in %s: “%s”", prose.join(where), phrase)
     log.info("render: wrote and checked %s", ", ".join(str(out_dir / n) for n in OUTPUTS))
     return out_dir
 
