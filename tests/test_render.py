@@ -547,3 +547,27 @@ def test_running_prose_is_read_by_section_without_tables_captions_or_citations()
         "Methods": "We searched well.",
         "Screening": "listed",
     }
+
+
+@pytest.mark.parametrize(("to", "figure_s1"), [("html5", "Figure S1: Extra."), ("typst", None)])
+def test_supplementary_floats_are_numbered_apart(tmp_path: Path, to: str, figure_s1):
+    """crossref.lua reads the engine's custom kinds (Table S1, Figure S1) as Quarto does."""
+    doc = (
+        "See @tbl-a, @stbl-b, @fig-c and @sfig-d.\n\n"
+        ": Main. {#tbl-a}\n\n| x |\n|---|\n| 1 |\n\n"
+        "![Main fig.](p.png){#fig-c}\n\n"
+        "::: {#stbl-b}\n| y |\n|---|\n| 2 |\n\nSupplementary.\n:::\n\n"
+        "::: {#sfig-d}\n![](p.png)\n\nExtra.\n:::\n"
+    )
+    cmd = [PANDOC, "-f", "markdown", "-t", to, "--wrap=none"]
+    cmd += ["--metadata-file", str(render.ASSETS / "metadata" / "crossref.yml")]
+    cmd += ["--lua-filter", str(FILTERS / "crossref.lua")]
+    out = subprocess.run(cmd, input=doc, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for label in ("Table 1", "Table S1", "Figure 1", "Figure S1"):
+        assert f">{label}<" in out.stdout or f"[{label}]" in out.stdout, label
+    if figure_s1:
+        assert figure_s1 in render.visible_text(out.stdout)
+    else:  # Typst numbers the floats itself, by kind, as under Quarto
+        assert 'kind: "quarto-float-stbl", supplement: "Table S"' in out.stdout
+        assert "#counter(figure.where(kind: table)).update(n => n - 1)" in out.stdout
