@@ -51,8 +51,8 @@ def papers(built_review: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         pytest.skip("Quarto is not installed (no quarto on PATH, no ../shared/tools/quarto)")
     project = copy_built(built_review, tmp_path_factory.mktemp("both"))
     for generated in ("_output", "_reviewflow", "_figures", "_results.yml"):  # as before a render
-        path = project / "manuscript" / generated
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+        made = project / "manuscript" / generated
+        shutil.rmtree(made) if made.is_dir() else made.unlink()
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "built up to the render")
