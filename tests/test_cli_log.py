@@ -51,3 +51,16 @@ def test_a_failing_rule_shows_its_error_on_the_console(tmp_path: Path) -> None:
     error = next(line for line in proc.stderr.splitlines() if "reviewflow: error:" in line)
     assert "scopus.ris" in error
     assert error.strip() in (project / "logs" / "import_records.log").read_text("utf-8")
+
+
+def test_each_command_is_registered_by_the_module_named_for_it():
+    """A run imports only its command's module (cli.COMMANDS), so the table must be right."""
+    from reviewflow import cli
+
+    def commands(parser) -> list[str]:
+        sub = next(a for a in parser._actions if a.dest == "command")
+        return list(sub.choices)
+
+    assert commands(cli.build_parser()) == list(cli.COMMANDS)
+    for name in cli.COMMANDS:
+        assert commands(cli.build_parser(name)) == [name]

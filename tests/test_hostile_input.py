@@ -58,8 +58,7 @@ def use_search_log(root: Path, name: str) -> None:
 
 
 def run_import(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> tuple[int, str]:
-    """The real CLI entry point (only the import stage registered); (exit code, stderr)."""
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["ingest"])
+    """The real CLI entry point; (exit code, stderr)."""
     code = cli.main(["import", "--search-log", SEARCH_LOG, "--out", OUT, "--report", REPORT])
     return code, capsys.readouterr().err
 
@@ -278,7 +277,6 @@ def test_duplicate_record_ids_in_records_table(project: Path, monkeypatch, capsy
     table = files.read_csv(OUT)
     records_path = Path("edited/records.csv")
     files.write_csv(table.iloc[[0, 1, 0]], records_path)
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["dedup"])
     code = cli.main(["dedup", "--records", str(records_path), "--out-dir", "dedup_out"])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
@@ -369,7 +367,6 @@ def test_screening_sheet_neutralises_formulas(project: Path, monkeypatch, capsys
     Path("config.yaml").write_text(
         "screening: {format: native, exclusion_reasons: []}\n", encoding="utf-8"
     )
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["screening.sheet"])
     argv = ["screening-sheet", "--stage", "title_abstract", "--links", str(processed / "links.csv")]
     argv += ["--studies", str(processed / "studies.csv"), "--config", "config.yaml"]
     code = cli.main([*argv, "--out-dir", "sheets"])

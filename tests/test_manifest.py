@@ -19,12 +19,6 @@ SHA_A = hashlib.sha256(b"alpha\n").hexdigest()
 
 
 @pytest.fixture
-def only_my_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the real CLI entry point with just the stages under test registered."""
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["manifest", "provenance"])
-
-
-@pytest.fixture
 def raw(tmp_path: Path) -> Path:
     raw = tmp_path / "data" / "raw"
     (raw / "exports").mkdir(parents=True)
@@ -144,7 +138,7 @@ def test_empty_raw_dir_gives_empty_manifest(tmp_path: Path) -> None:
 # --- the command line ------------------------------------------------------------------------
 
 
-def test_cli_check_writes_verified_copy(only_my_stages, raw: Path, tmp_path: Path) -> None:
+def test_cli_check_writes_verified_copy(raw: Path, tmp_path: Path) -> None:
     assert cli.main(["manifest", "--update", "--raw-dir", str(raw)]) == 0
     out = tmp_path / "processed" / "manifest" / "verified.sha256"
     assert cli.main(["manifest", "--check", "--raw-dir", str(raw), "--out", str(out)]) == 0
@@ -152,7 +146,7 @@ def test_cli_check_writes_verified_copy(only_my_stages, raw: Path, tmp_path: Pat
 
 
 def test_cli_check_failure_prints_names_and_writes_nothing(
-    only_my_stages, raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    raw: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     manifest.update(raw)
     (raw / "searches.yaml").write_text("searches: [changed]\n", encoding="utf-8")
@@ -166,7 +160,7 @@ def test_cli_check_failure_prints_names_and_writes_nothing(
     assert not out.parent.exists() or not any(out.parent.iterdir())
 
 
-def test_cli_update_then_check_accepts_deliberate_edit(only_my_stages, raw: Path) -> None:
+def test_cli_update_then_check_accepts_deliberate_edit(raw: Path) -> None:
     manifest.update(raw)
     (raw / "exports" / "b.ris").write_bytes(b"beta\n")
     assert cli.main(["manifest", "--check", "--raw-dir", str(raw)]) == 1
@@ -174,7 +168,7 @@ def test_cli_update_then_check_accepts_deliberate_edit(only_my_stages, raw: Path
     assert cli.main(["manifest", "--check", "--raw-dir", str(raw)]) == 0
 
 
-def test_cli_needs_exactly_one_mode(only_my_stages, raw: Path) -> None:
+def test_cli_needs_exactly_one_mode(raw: Path) -> None:
     with pytest.raises(SystemExit):
         cli.main(["manifest", "--raw-dir", str(raw)])
     with pytest.raises(SystemExit):

@@ -18,11 +18,6 @@ from reviewflow.errors import ReviewflowError
 
 
 @pytest.fixture
-def only_my_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "STAGE_MODULES", ["manifest", "provenance"])
-
-
-@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder outside git with two raw files, a manifest and a config."""
     root = tmp_path / "project"
@@ -44,7 +39,7 @@ def run_provenance(out: str = "data/processed/provenance.json", *extra: str) -> 
     return json.loads(Path(out).read_text(encoding="utf-8"))
 
 
-def test_record_contents(only_my_stages, project: Path) -> None:
+def test_record_contents(project: Path) -> None:
     rec = run_provenance()
     raw = project / "data" / "raw"
     assert rec["inputs"]["raw"] == {
@@ -65,7 +60,7 @@ def test_record_contents(only_my_stages, project: Path) -> None:
     assert rec["git"] == {"commit": "unknown", "dirty": "unknown"}
 
 
-def test_renderer_is_quarto_or_pandoc_typst(only_my_stages, project: Path) -> None:
+def test_renderer_is_quarto_or_pandoc_typst(project: Path) -> None:
     renderer = run_provenance()["renderer"]
     if shutil.which("quarto"):
         assert renderer["name"] == "quarto"
@@ -86,7 +81,7 @@ def test_renderer_pandoc_when_configured(monkeypatch: pytest.MonkeyPatch) -> Non
     assert provenance.renderer_info("pandoc")["name"] == "pandoc+typst"
 
 
-def test_no_timestamps_or_absolute_paths(only_my_stages, project: Path) -> None:
+def test_no_timestamps_or_absolute_paths(project: Path) -> None:
     run_provenance()
     text = (project / "data" / "processed" / "provenance.json").read_text(encoding="utf-8")
     assert str(project) not in text
@@ -96,7 +91,7 @@ def test_no_timestamps_or_absolute_paths(only_my_stages, project: Path) -> None:
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
 
 
-def test_byte_identical_in_two_locations(only_my_stages, project: Path, tmp_path: Path) -> None:
+def test_byte_identical_in_two_locations(project: Path, tmp_path: Path) -> None:
     run_provenance()
     first = (project / "data" / "processed" / "provenance.json").read_bytes()
     other = tmp_path / "elsewhere" / "project"
@@ -106,7 +101,7 @@ def test_byte_identical_in_two_locations(only_my_stages, project: Path, tmp_path
     assert (other / "data" / "processed" / "provenance.json").read_bytes() == first
 
 
-def test_manifest_option_and_missing_inputs(only_my_stages, project: Path, capsys) -> None:
+def test_manifest_option_and_missing_inputs(project: Path, capsys) -> None:
     verified = project / "data" / "processed" / "manifest" / "verified.sha256"
     verified.parent.mkdir(parents=True)
     verified.write_text(manifest.check("data/raw"), encoding="utf-8")

@@ -19,27 +19,41 @@ from pathlib import Path
 from reviewflow import __version__
 from reviewflow.errors import ReviewflowError
 
-# In pipeline order; the order is also the order of `reviewflow --help`.
-STAGE_MODULES = [
-    "new",
-    "manifest",
-    "ingest",
-    "dedup",
-    "screening",
-    "screening.sheet",
-    "prisma",
-    "notebooks",
-    "results",
-    "render",
-    "export",
-    "provenance",
-    "recovery",
-]
+# Each command and the module that registers it, in pipeline order (the order of `--help`).
+# A run imports only its own command's module: every rule starts a process, and importing
+# every stage's dependencies in each would cost seconds per build.
+COMMANDS = {
+    "new": "new",
+    "manifest": "manifest",
+    "import": "ingest",
+    "dedup": "dedup",
+    "screen": "screening",
+    "screening-sheet": "screening.sheet",
+    "prisma": "prisma",
+    "notebook": "notebooks",
+    "results": "results",
+    "render": "render",
+    "export": "export",
+    "provenance": "provenance",
+    "recover": "recovery",
+}
 _QUIET_FORMAT = "reviewflow %(levelname)s: %(message)s"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reviewflow", description=__doc__.splitlines()[0])
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` alone when it is one."""
+    parser = _options()
+    sub = parser.add_subparsers(dest="command", required=True, metavar="<stage>")
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in modules:
+        importlib.import_module(f"reviewflow.{name}").register(sub)
+    return parser
+
+
+def _options(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewflow", description=__doc__.splitlines()[0], add_help=add_help
+    )
     parser.add_argument("--version", action="version", version=f"reviewflow {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     parser.add_argument(
@@ -48,9 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the full log to FILE; warnings and errors also go to stderr",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="<stage>")
-    for name in STAGE_MODULES:
-        importlib.import_module(f"reviewflow.{name}").register(sub)
     return parser
 
 
@@ -73,8 +84,8 @@ def _handlers(args: argparse.Namespace, root: logging.Logger) -> list[logging.Ha
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    _, rest = _options(add_help=False).parse_known_args(argv)
+    args = build_parser(rest[0] if rest else None).parse_args(argv)
     root = logging.getLogger()
     handlers = _handlers(args, root)
     level = root.level
