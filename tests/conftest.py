@@ -146,3 +146,9 @@ def is_flagship(root: Path = REPO) -> bool:
         return False
     review = (read_yaml(config) or {}).get("review") or {}
     return review.get("short_title") == "personalisation-inequality"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole-review builds (``slow``) first: under pytest-xdist the quick tests then fill in
+    around them, instead of one long build running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -184,6 +184,7 @@ def test_snakemake_stops_at_planning_on_a_bad_search_log(review_project, old, ne
     assert expected in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_a_new_file_matching_a_glob_reruns_the_import(review_project):
     """The input function resolves globs as the import does, so the new file is an input."""
     raw = review_project / "data" / "raw"

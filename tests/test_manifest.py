@@ -211,6 +211,7 @@ include: "{REPO}/rules/provenance.smk"
 """
 
 
+@pytest.mark.slow
 def test_rules_verify_manifest_and_provenance(tmp_path: Path) -> None:
     """verify_manifest re-runs when any raw file changes and stops with the file names."""
     from conftest import copy_workflow, run_snakemake
