@@ -32,7 +32,7 @@ local function float_kinds(meta)
     local ref = stringify(entry['reference-prefix'] or fail(key .. ': no reference-prefix'))
     local space = entry['space-before-numbering'] == false and '' or ' '
     kinds[key] = {
-      custom = true,
+      custom = 'quarto-float-' .. key, -- its figure kind in Typst, as Quarto writes it
       ref = ref .. space,
       caption = stringify(entry['caption-prefix'] or ref) .. space,
       supplement = stringify(entry['caption-prefix'] or ref),
@@ -70,7 +70,7 @@ local function custom_float(div, kind, label)
   if FORMAT:match('typst') then
     -- Typst writes "Table S1" itself; pandoc wraps every table in a figure of kind table,
     -- whose count is taken back so that the main tables keep their numbers.
-    local head = '#figure(kind: ' .. typst_string('quarto-float-' .. div.identifier:match('^(%a+)%-'))
+    local head = '#figure(kind: ' .. typst_string(kind.custom)
       .. ', supplement: ' .. typst_string(kind.supplement)
       .. ', caption: figure.caption(position: ' .. kind.position .. ', ['
     local blocks = pandoc.Blocks({ pandoc.Plain({ pandoc.RawInline('typst', head) }) })
@@ -125,10 +125,9 @@ function Pandoc(doc)
       end
     end,
     Div = function(el)
-      local key = el.identifier:match('^(%a+)%-')
-      if key and kinds[key] and kinds[key].custom then
-        local kind, label = number(el.identifier)
-        return custom_float(el, kind, label)
+      local kind = kinds[el.identifier:match('^(%a+)%-') or '']
+      if kind and kind.custom then
+        return custom_float(el, number(el.identifier))
       end
     end,
     Header = function(el)
