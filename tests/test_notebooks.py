@@ -124,3 +124,16 @@ def test_normalise_notebook_drops_timestamps() -> None:
     assert cell.metadata["papermill"] == {"status": "completed"}
     assert cell["id"] == "injected-parameters"
     assert cell.outputs[0]["text"] == "<x at 0x…>"
+
+
+def test_config_parameters_are_shell_words_whatever_the_config_holds():
+    """The synthesis/extraction rules put these in their shell line unquoted."""
+    import shlex
+
+    section = {"dpi; touch PWNED": "$(touch PWNED)", "n": 3, "labels": ["a'b", "c d"]}
+    words = shlex.split(notebooks.config_parameters(section))
+    assert words == [
+        "-p", "dpi; touch PWNED", '"$(touch PWNED)"',
+        "-p", "labels", '["a\'b", "c d"]',
+        "-p", "n", "3",
+    ]  # fmt: skip

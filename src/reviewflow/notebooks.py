@@ -64,9 +64,10 @@ def collect_parameters(params_file: str | None, pairs: list[list[str]] | None) -
 
 
 def config_parameters(section: dict[str, Any] | None) -> str:
-    """A config section as ``-p KEY VALUE`` pairs (values as JSON), for a rule's shell line."""
+    """A config section as ``-p KEY VALUE`` pairs (values as JSON), each word shell-quoted
+    here, so a rule may put it in its shell line as it is (a key from config cannot inject)."""
     items = sorted((section or {}).items())
-    return " ".join(f"-p {k} {shlex.quote(json.dumps(v))}" for k, v in items)
+    return " ".join(f"-p {shlex.quote(str(k))} {shlex.quote(json.dumps(v))}" for k, v in items)
 
 
 def normalise_notebook(nb: nbformat.NotebookNode, output_path: str | None = None) -> None:
